@@ -1,0 +1,1 @@
+"""Deal Scout's Streamlit dashboard."""

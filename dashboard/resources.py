@@ -1,0 +1,27 @@
+"""Process-wide resources for the dashboard, created once per server (`st.cache_resource`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from huey import Huey
+from sqlalchemy.engine import Engine
+
+from models.db import get_engine
+from models.settings import Settings, get_settings
+
+
+@st.cache_resource
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_resource
+def engine() -> Engine:
+    return get_engine(settings())
+
+
+@st.cache_resource
+def queue() -> Huey:
+    from scanner.queue import huey
+
+    return huey

@@ -1,0 +1,1 @@
+"""Deal Scout's model layer, shared by the dashboard and the worker."""

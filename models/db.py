@@ -1,0 +1,78 @@
+"""Engines and sessions for SQLite (embedded) and PostgreSQL (production).
+
+SQLite gets WAL, foreign keys and a busy timeout so the dashboard, the worker threads and the
+demo market can share one file without "database is locked" errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+from models.settings import Settings, get_settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_engines: dict[str, Engine] = {}
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """A new engine for `url`; callers normally want the shared one from `get_engine()`."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800)
+
+
+def get_engine(settings: Settings | None = None) -> Engine:
+    """The process-wide engine for the configured database, created on first use."""
+    url = (settings or get_settings()).database_url
+    if url not in _engines:
+        _engines[url] = create_db_engine(url)
+    return _engines[url]
+
+
+def dispose_engines() -> None:
+    """Close pooled connections, e.g. after a fork or at the end of a test."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def ping(engine: Engine | None = None) -> None:
+    """Raise if the database cannot answer a trivial query."""
+    with (engine or get_engine()).connect() as connection:
+        connection.execute(text("SELECT 1"))

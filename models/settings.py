@@ -1,0 +1,160 @@
+"""One typed settings object, read once from the environment (and an optional `.env`).
+
+Dashboard and worker both call `get_settings()`; nothing else in the code base reads
+`os.environ`. A bad value stops start-up with one line naming the setting, and secrets are
+`SecretStr` so they never show up in a repr, a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+SmtpTls = Literal["starttls", "ssl", "none"]
+EbayEnv = Literal["sandbox", "production"]
+LogFormat = Literal["text", "json"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+_DATABASE_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+class SettingsError(Exception):
+    """A setting has a value Deal Scout cannot start with; the message names the setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the embedded SQLite files live.")
+    # URLs may carry passwords: kept out of repr, shown only through the *_for_display methods.
+    database_url: str = Field("", repr=False, description="SQLAlchemy URL; empty means a SQLite file in DATA_DIR.")
+    redis_url: str | None = Field(None, repr=False, description="Redis for the queue; unset means SQLite storage.")
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "deal-scout@localhost"
+    smtp_tls: SmtpTls = "starttls"
+    smtp_timeout_seconds: float = Field(20.0, gt=0)
+
+    ebay_app_id: str | None = None
+    ebay_cert_id: SecretStr | None = None
+    ebay_env: EbayEnv = "production"
+
+    http_connect_timeout_seconds: float = Field(5.0, gt=0)
+    http_read_timeout_seconds: float = Field(20.0, gt=0)
+
+    min_scan_interval_minutes: int = Field(5, ge=1)
+    default_scan_interval_minutes: int = Field(15, ge=1)
+
+    worker_threads: int = Field(4, ge=1, le=64)
+    demo_market_url: str = "http://127.0.0.1:8765"
+    dashboard_port: int = Field(8501, ge=1, le=65535)
+    log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL (expected sqlite:///path or postgresql://host/db)") from None
+        backend = url.get_backend_name()
+        if backend not in _DATABASE_DRIVERS:
+            raise ValueError(f"unsupported database '{backend}' (use sqlite or postgresql)")
+        if backend == "postgresql" and not url.host and not url.query.get("host"):
+            raise ValueError("a PostgreSQL URL needs a host")
+        return url.set(drivername=_DATABASE_DRIVERS[backend]).render_as_string(hide_password=False)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_supported(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(_REDIS_SCHEMES):
+            raise ValueError("not a Redis URL (expected redis://host:6379/0)")
+        return value
+
+    @field_validator("demo_market_url")
+    @classmethod
+    def _demo_market_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _defaults_respect_minimum(self) -> Settings:
+        if self.default_scan_interval_minutes < self.min_scan_interval_minutes:
+            raise ValueError(
+                f"DEFAULT_SCAN_INTERVAL_MINUTES ({self.default_scan_interval_minutes}) is below "
+                f"MIN_SCAN_INTERVAL_MINUTES ({self.min_scan_interval_minutes})"
+            )
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'deal-scout.db'}"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    @property
+    def huey_sqlite_path(self) -> Path:
+        return self.data_dir / "queue.db"
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
+
+    def database_url_for_display(self) -> str:
+        """The database URL with any password masked, for health output and the dashboard."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def redis_url_for_display(self) -> str | None:
+        return _mask_url_password(self.redis_url) if self.redis_url else None
+
+    def ensure_data_dir(self) -> None:
+        """The embedded SQLite files need their folder; production paths never touch it."""
+        if self.is_sqlite or not self.redis_url:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _mask_url_password(url: str) -> str:
+    try:
+        parsed: URL = make_url(url)
+    except ArgumentError:
+        return url
+    return parsed.render_as_string(hide_password=True)
+
+
+def _describe(error: ValidationError) -> str:
+    """One line per bad setting, naming it as the environment variable, never echoing its value."""
+    lines = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"Invalid setting {name}: {message}" if item["loc"] else f"Invalid settings: {message}")
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings, turning pydantic's report into one clear `SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

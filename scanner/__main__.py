@@ -1,0 +1,5 @@
+"""`python -m scanner …`: the one command-line entry point."""
+
+from scanner.cli import main
+
+raise SystemExit(main())

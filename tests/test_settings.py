@@ -1,0 +1,77 @@
+"""Settings: defaults for the embedded install, one clear line for a bad value, no secret shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.settings import SettingsError, load_settings
+
+
+def test_defaults_are_the_embedded_install(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, database_url="", redis_url=None)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'deal-scout.db'}"
+    assert settings.redis_url is None
+    assert settings.huey_sqlite_path == tmp_path / "queue.db"
+    assert settings.smtp_tls == "starttls"
+    assert settings.ebay_env == "production"
+    assert not settings.smtp_configured
+
+
+def test_postgres_url_gets_the_psycopg3_driver() -> None:
+    settings = load_settings(database_url="postgresql://scout:pw@db:5432/scout")
+    assert settings.database_url.startswith("postgresql+psycopg://")
+    assert not settings.is_sqlite
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_HOST", "mail.example.org")
+    monkeypatch.setenv("SMTP_TLS", "ssl")
+    monkeypatch.setenv("WORKER_THREADS", "8")
+    settings = load_settings()
+    assert (settings.smtp_host, settings.smtp_tls, settings.worker_threads) == ("mail.example.org", "ssl", 8)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"database_url": "not a url"}, "DATABASE_URL"),
+        ({"database_url": "mysql://db/scout"}, "DATABASE_URL"),
+        ({"redis_url": "http://cache:6379"}, "REDIS_URL"),
+        ({"smtp_tls": "tls"}, "SMTP_TLS"),
+        ({"smtp_port": 70000}, "SMTP_PORT"),
+        ({"ebay_env": "staging"}, "EBAY_ENV"),
+        ({"min_scan_interval_minutes": 10, "default_scan_interval_minutes": 5}, "DEFAULT_SCAN_INTERVAL_MINUTES"),
+        ({"http_read_timeout_seconds": 0}, "HTTP_READ_TIMEOUT_SECONDS"),
+    ],
+)
+def test_a_bad_value_stops_with_one_line_naming_the_setting(overrides: dict[str, object], named: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(**overrides)
+    message = str(caught.value)
+    assert named in message
+    assert "\n" not in message
+
+
+def test_a_bad_environment_value_is_named_as_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_TLS", "sometimes")
+    with pytest.raises(SettingsError, match=r"^Invalid setting SMTP_TLS: "):
+        load_settings()
+
+
+def test_secrets_never_appear_in_repr_or_errors() -> None:
+    settings = load_settings(
+        smtp_password="hunter2-smtp",
+        ebay_cert_id="hunter2-ebay",
+        database_url="postgresql://scout:hunter2-db@db/scout",
+        redis_url="redis://:hunter2-redis@cache:6379/0",
+    )
+    shown = " ".join(
+        [repr(settings), str(settings), settings.database_url_for_display(), settings.redis_url_for_display() or ""]
+    )
+    for secret in ("hunter2-smtp", "hunter2-ebay", "hunter2-db", "hunter2-redis"):
+        assert secret not in shown
+    with pytest.raises(SettingsError) as caught:
+        load_settings(smtp_password="hunter2-smtp", smtp_tls="bogus", database_url="postgresql://u:hunter2-db@")
+    assert "hunter2" not in str(caught.value)
