@@ -7,6 +7,7 @@ Dashboard and worker both call `get_settings()`; nothing else in the code base r
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -49,15 +50,40 @@ class Settings(BaseSettings):
     ebay_cert_id: SecretStr | None = None
     ebay_env: EbayEnv = "production"
 
+    ebay_daily_call_limit: int = Field(5000, ge=1)
+    facebook_cookies: SecretStr | None = None
+    jsonld_allow_private_addresses: bool = False
+
     http_connect_timeout_seconds: float = Field(5.0, gt=0)
     http_read_timeout_seconds: float = Field(20.0, gt=0)
+    http_retries: int = Field(3, ge=0, le=10)
+    http_max_response_bytes: int = Field(5_000_000, ge=10_000)
+    http_user_agent: str = "Mozilla/5.0 (compatible; DealScout/1.0; self-hosted deal monitor)"
+    rate_limit_per_minute: int = Field(30, ge=1)
+    breaker_failure_threshold: int = Field(5, ge=1)
+    breaker_cooldown_seconds: int = Field(300, ge=1)
 
     min_scan_interval_minutes: int = Field(5, ge=1)
     default_scan_interval_minutes: int = Field(15, ge=1)
+    scan_max_pages: int = Field(3, ge=1, le=50)
+    scan_retries: int = Field(3, ge=0)
+    scan_retry_delay_seconds: int = Field(30, ge=1)
+    listing_ended_after_hours: int = Field(48, ge=1)
+
+    market_window_days: int = Field(30, ge=1)
+    market_min_samples: int = Field(5, ge=1)
+    price_drop_min_amount: Decimal = Field(Decimal("1.00"), ge=0)
+    notify_max_attempts: int = Field(5, ge=1)
+    notify_retry_delay_seconds: int = Field(30, ge=1)
+
+    task_log_retention_days: int = Field(30, ge=1)
+    notification_retention_days: int = Field(90, ge=1)
 
     worker_threads: int = Field(4, ge=1, le=64)
+    health_port: int = Field(8000, ge=1, le=65535)
     demo_market_url: str = "http://127.0.0.1:8765"
     dashboard_port: int = Field(8501, ge=1, le=65535)
+    dashboard_password: SecretStr | None = None
     log_level: LogLevel = "INFO"
     log_format: LogFormat = "text"
 

@@ -1,0 +1,115 @@
+"""The adapter contract: what every marketplace module provides and returns.
+
+An adapter turns a search into requests (through the shared polite HTTP client) and response
+bodies into `ListingData`. It knows nothing of the database. A page it cannot read raises
+`ScanError` with a class (markup changed, login wall, captcha…) — never an empty list that
+would look like "no results".
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Literal, Protocol
+
+import requests
+
+ListingStatusName = Literal["active", "pending", "sold"]
+
+
+@dataclass(frozen=True)
+class ListingData:
+    """One listing as a marketplace showed it, normalized."""
+
+    external_id: str
+    title: str
+    url: str  # absolute and canonical: no tracking parameters
+    price: Decimal | None  # None when the site shows no price
+    currency: str  # ISO 4217
+    image_url: str | None = None
+    location: str | None = None
+    condition: str | None = None
+    shipping: Decimal | None = None  # 0 for free shipping, None when unknown
+    seller: str | None = None
+    original_price: Decimal | None = None  # a struck-out "was" price
+    status: ListingStatusName = "active"
+    ends_at: datetime | None = None  # auctions
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)  # bids, distance, postal code…
+
+    def total_cost(self) -> Decimal | None:
+        """What the buyer pays: price plus shipping where known."""
+        if self.price is None:
+            return None
+        return self.price + (self.shipping or Decimal(0))
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape `python -m scanner parse` prints: decimals as strings, times in ISO 8601."""
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, Decimal):
+                data[key] = str(value)
+            elif isinstance(value, datetime):
+                data[key] = value.isoformat()
+        data["extra"] = json.loads(json.dumps(dict(self.extra), default=str))
+        return data
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What an adapter needs of a saved search (built from `models.tables.Search`)."""
+
+    query: str
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    condition: str | None = None  # models.tables.Condition value
+    location: str | None = None  # a city site, postal code or URL, depending on the marketplace
+    radius_miles: int | None = None
+    currency: str = "USD"
+    max_pages: int = 3
+
+
+class HttpClient(Protocol):
+    """The polite HTTP client (`scanner.http.PoliteClient`) as adapters see it.
+
+    It applies timeouts, retries, the per-marketplace rate limit, robots.txt (when
+    `respect_robots`), the size cap, and raises `ScanError` for blocked or failed responses.
+    """
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        respect_robots: bool = True,
+    ) -> requests.Response: ...
+
+    def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, Any] | str | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> requests.Response: ...
+
+
+class MarketplaceAdapter(ABC):
+    """One marketplace. Subclasses live in `scanner/marketplaces/<name>.py`."""
+
+    name: ClassVar[str]
+    #: The currency a bare `$` (or no symbol) means on this site.
+    default_currency: ClassVar[str] = "USD"
+
+    @abstractmethod
+    def search(self, query: SearchQuery, client: HttpClient) -> list[ListingData]:
+        """Fetch up to `query.max_pages` pages of results and return their listings."""
+
+    @abstractmethod
+    def parse(self, body: str, *, source_url: str | None = None) -> list[ListingData]:
+        """Listings of one saved response, whichever of the adapter's formats it is in."""

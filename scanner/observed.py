@@ -1,0 +1,21 @@
+"""What the scan pipeline hands to the deal rules about each listing a search just saw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from scanner.marketplaces.base import ListingData
+
+
+@dataclass(frozen=True)
+class ObservedListing:
+    listing_id: int
+    marketplace: str
+    data: ListingData  # what this scan saw
+    is_new_match: bool  # the first time this search matched the listing
+    previous_total: Decimal | None  # total cost before this scan; None when new or unknown
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.data.total_cost()
