@@ -7,7 +7,7 @@ types), so adding a value later is a one-line migration on both backends.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -311,3 +311,13 @@ class WorkerHeartbeat(SQLModel, table=True):
     threads: int
     started_at: datetime = _timestamp()
     seen_at: datetime = _timestamp(index=True)
+
+
+class ApiUsage(SQLModel, table=True):
+    """Calls made to a metered API per UTC day, shared by every worker (eBay's daily quota)."""
+
+    __tablename__ = "api_usage"
+
+    marketplace: str = Field(primary_key=True, max_length=32)
+    day: date = Field(primary_key=True)
+    calls: int = Field(default=0)
