@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from models.schemas import SearchInput
-from models.tables import Search, SearchStatus
+from models.tables import Deal, Search, SearchStatus
 from models.types import utcnow
 
 
@@ -61,3 +63,9 @@ def delete_search(session: Session, search_id: int) -> None:
 
 def list_searches(session: Session) -> list[Search]:
     return list(session.exec(select(Search).order_by(Search.name, Search.id)))
+
+
+def dismiss_deals(session: Session, deal_ids: Iterable[int]) -> int:
+    """Hide deals from the Deals page; they stay stored, and are never alerted again."""
+    result = session.execute(update(Deal).where(col(Deal.id).in_(list(deal_ids))).values(dismissed=True))
+    return result.rowcount or 0

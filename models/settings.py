@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     notification_retention_days: int = Field(90, ge=1)
 
     worker_threads: int = Field(4, ge=1, le=64)
+    worker_shutdown_timeout_seconds: float = Field(50.0, gt=0)
     health_port: int = Field(8000, ge=1, le=65535)
     demo_market_url: str = "http://127.0.0.1:8765"
     dashboard_port: int = Field(8501, ge=1, le=65535)
