@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 import scanner.commands
-from models.settings import SettingsError
+from models.settings import SettingsError, get_settings
+from scanner.logs import configure_logging
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -51,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
+        configure_logging(get_settings(), level="WARNING")  # services raise it to LOG_LEVEL
         return handler(args)
     except (SettingsError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -21,6 +21,7 @@ class ErrorClass(StrEnum):
     QUOTA_EXHAUSTED = "quota_exhausted"
     NOT_ALLOWED = "not_allowed"  # e.g. a private address for the jsonld adapter
     CONFIGURATION = "configuration"
+    INTERRUPTED = "interrupted"  # the worker stopped mid-scan; the task was handed back
     INTERNAL = "internal"  # a bug of ours; the traceback is logged
 
 

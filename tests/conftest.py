@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 # Settings are read once per process: pin them before any project module is imported, so a
 # developer's `.env` or shell never leaks into the tests.
@@ -35,12 +36,15 @@ import pytest  # noqa: E402
 import redis  # noqa: E402
 from huey import Huey  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
+from sqlmodel import Session  # noqa: E402
 
 import models.tables  # noqa: E402,F401
 from models.db import create_db_engine  # noqa: E402
+from models.migrate import upgrade  # noqa: E402
 from models.settings import load_settings  # noqa: E402
+from scanner.demo_market import DemoMarket  # noqa: E402
 from scanner.queue import make_huey  # noqa: E402
+from tests.clock import Clock  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -111,7 +115,7 @@ def postgres_database_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database of each backend."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/deal-scout.db"
@@ -128,9 +132,23 @@ def empty_engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def engine(empty_engine: Engine) -> Engine:
-    """A fresh database of each backend with the schema created from the SQLModel metadata."""
-    SQLModel.metadata.create_all(empty_engine)
+    """A fresh database of each backend, migrated to the newest schema."""
+    upgrade(empty_engine)
     return empty_engine
+
+
+@pytest.fixture
+def sqlite_database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/deal-scout.db"
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_database_url: str) -> Iterator[Engine]:
+    """For tests where the database backend is beside the point: SQLite only, migrated."""
+    engine = create_db_engine(sqlite_database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -140,7 +158,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(params=["sqlite", "redis"])
-def queue(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Huey]:
+def queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Huey]:
     """A fresh, empty Huey on each storage, built by the same factory the worker uses."""
     if request.param == "redis":
         require_redis()
@@ -150,3 +168,15 @@ def queue(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Huey]:
     queue = make_huey(settings, name=f"test-{uuid.uuid4().hex[:12]}")
     yield queue
     queue.storage.flush_all()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def market(clock: Clock) -> Iterator[DemoMarket]:
+    """The demo marketplace on a free port, at the test's clock; a hung answer lasts 3 s."""
+    with DemoMarket(clock=clock, hang_seconds=3, retry_after=0) as running:
+        yield running

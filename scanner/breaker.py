@@ -1,0 +1,126 @@
+"""Per-marketplace circuit breaker and operator pause, shared by all workers through
+`MarketplaceState`.
+
+After `BREAKER_FAILURE_THRESHOLD` consecutive failures a marketplace is skipped until the
+cool-down ends; then exactly one worker wins the trial (a compare-and-set on the row) and its
+result closes or re-opens the breaker. A trial whose worker died is retried after another
+cool-down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session
+
+from models.db import dialect_insert
+from models.settings import Settings
+from models.tables import BreakerState, MarketplaceState
+from scanner.errors import ErrorClass
+
+# Failures that say nothing about the marketplace's health do not trip the breaker.
+_NOT_THE_MARKETPLACE = frozenset(
+    {ErrorClass.CONFIGURATION, ErrorClass.NOT_ALLOWED, ErrorClass.QUOTA_EXHAUSTED, ErrorClass.INTERRUPTED}
+)
+
+
+@dataclass(frozen=True)
+class Gate:
+    allowed: bool
+    reason: str | None = None
+    trial: bool = False
+
+
+def _state(session: Session, marketplace: str) -> MarketplaceState:
+    session.execute(dialect_insert(session, MarketplaceState).values(marketplace=marketplace).on_conflict_do_nothing())
+    state = session.get(MarketplaceState, marketplace, populate_existing=True)
+    assert state is not None
+    return state
+
+
+def check(session: Session, marketplace: str, now: datetime, settings: Settings) -> Gate:
+    """May this marketplace be scanned now? Claims the half-open trial when it is due."""
+    state = _state(session, marketplace)
+    if state.paused:
+        return Gate(False, f"paused: {state.pause_reason or 'no reason given'}")
+    if state.breaker_state is BreakerState.CLOSED:
+        return Gate(True)
+    cooldown = timedelta(seconds=settings.breaker_cooldown_seconds)
+    trial_due = or_(
+        (MarketplaceState.breaker_state == BreakerState.OPEN) & (MarketplaceState.open_until <= now),
+        (MarketplaceState.breaker_state == BreakerState.HALF_OPEN) & (MarketplaceState.updated_at <= now - cooldown),
+    )
+    claimed = session.execute(
+        update(MarketplaceState)
+        .where(MarketplaceState.marketplace == marketplace, trial_due)
+        .values(breaker_state=BreakerState.HALF_OPEN, updated_at=now)
+    ).rowcount
+    if claimed:
+        return Gate(True, "circuit half-open: trial request", trial=True)
+    if state.breaker_state is BreakerState.HALF_OPEN:
+        return Gate(False, "circuit half-open: another worker is running the trial")
+    until = state.open_until.isoformat(timespec="seconds") if state.open_until else "later"
+    return Gate(False, f"circuit open until {until} after {state.consecutive_failures} failures")
+
+
+def record_success(session: Session, marketplace: str, now: datetime) -> None:
+    _state(session, marketplace)
+    session.execute(
+        update(MarketplaceState)
+        .where(MarketplaceState.marketplace == marketplace)
+        .values(
+            breaker_state=BreakerState.CLOSED,
+            consecutive_failures=0,
+            open_until=None,
+            last_success_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def record_failure(session: Session, marketplace: str, error_class: ErrorClass, now: datetime, settings: Settings) -> None:
+    state = _state(session, marketplace)
+    if error_class in _NOT_THE_MARKETPLACE:
+        return
+    failures = state.consecutive_failures + 1
+    opens = state.breaker_state is BreakerState.HALF_OPEN or failures >= settings.breaker_failure_threshold
+    values: dict[str, object] = {
+        "consecutive_failures": MarketplaceState.consecutive_failures + 1,
+        "last_failure_at": now,
+        "last_error_class": error_class.value,
+        "updated_at": now,
+    }
+    if opens:
+        values |= {
+            "breaker_state": BreakerState.OPEN,
+            "open_until": now + timedelta(seconds=settings.breaker_cooldown_seconds),
+        }
+    session.execute(update(MarketplaceState).where(MarketplaceState.marketplace == marketplace).values(**values))
+
+
+def pause(session: Session, marketplace: str, reason: str, now: datetime) -> None:
+    _state(session, marketplace)
+    session.execute(
+        update(MarketplaceState)
+        .where(MarketplaceState.marketplace == marketplace)
+        .values(paused=True, pause_reason=reason, updated_at=now)
+    )
+
+
+def resume(session: Session, marketplace: str, now: datetime) -> None:
+    """Unpause and close the breaker: the operator says the marketplace is fine again."""
+    _state(session, marketplace)
+    session.execute(
+        update(MarketplaceState)
+        .where(MarketplaceState.marketplace == marketplace)
+        .values(
+            paused=False,
+            pause_reason=None,
+            breaker_state=BreakerState.CLOSED,
+            consecutive_failures=0,
+            open_until=None,
+            updated_at=now,
+        )
+    )

@@ -1,0 +1,74 @@
+"""`marketplace pause|resume|status`: the operator's switch per marketplace, for every search."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlmodel import select
+
+from models.db import get_engine, session_scope
+from models.settings import get_settings
+from models.tables import Marketplace, MarketplaceState
+from models.types import utcnow
+from scanner import breaker
+from scanner.table import print_table
+
+_NAMES = [m.value for m in Marketplace]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("marketplace", help="pause, resume or show marketplaces (breaker and pause state)")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
+
+    pause = actions.add_parser("pause", help="stop scanning a marketplace for every search")
+    pause.add_argument("name", choices=_NAMES)
+    pause.add_argument("--reason", required=True, help="shown in task logs and on the dashboard")
+    pause.set_defaults(handler=pause_marketplace)
+
+    resume = actions.add_parser("resume", help="scan a marketplace again (also closes its circuit breaker)")
+    resume.add_argument("name", choices=_NAMES)
+    resume.set_defaults(handler=resume_marketplace)
+
+    status = actions.add_parser("status", help="pause and circuit-breaker state of every marketplace")
+    status.set_defaults(handler=show_status)
+
+
+def pause_marketplace(args: argparse.Namespace) -> int:
+    with session_scope(get_engine(get_settings())) as session:
+        breaker.pause(session, args.name, args.reason, utcnow())
+    print(f"{args.name}: paused ({args.reason}); scans of it are logged as skipped until `marketplace resume {args.name}`")
+    return 0
+
+
+def resume_marketplace(args: argparse.Namespace) -> int:
+    with session_scope(get_engine(get_settings())) as session:
+        breaker.resume(session, args.name, utcnow())
+    print(f"{args.name}: resumed, circuit breaker closed")
+    return 0
+
+
+def show_status(_args: argparse.Namespace) -> int:
+    with session_scope(get_engine(get_settings())) as session:
+        states = {state.marketplace: state for state in session.exec(select(MarketplaceState))}
+
+    def when(value: object) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"  # type: ignore[attr-defined]
+
+    rows = []
+    for name in _NAMES:
+        state = states.get(name) or MarketplaceState(marketplace=name)
+        rows.append(
+            [
+                name,
+                f"paused: {state.pause_reason}" if state.paused else "active",
+                state.breaker_state.value,
+                state.consecutive_failures,
+                when(state.open_until),
+                when(state.last_success_at),
+                state.last_error_class or "-",
+            ]
+        )
+    print_table(
+        ["marketplace", "switch", "breaker", "failures", "open until", "last success", "last error"], rows, empty=""
+    )
+    return 0

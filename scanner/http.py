@@ -1,0 +1,253 @@
+"""Polite HTTP, in one place used by every marketplace adapter.
+
+Timeouts on connect and read; urllib3 `Retry` on 429/5xx honouring `Retry-After` (capped, so
+one hostile header cannot park a worker thread for an hour); a per-marketplace rate limit shared
+by all workers; a real User-Agent; robots.txt for scraped pages; a cap on response size. Every
+failure leaves here as a `ScanError` whose class is what the task log records.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from models.settings import Settings
+from scanner.errors import ErrorClass, ScanError
+from scanner.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER_SECONDS = 60.0
+ROBOTS_TTL_SECONDS = 3600.0
+_CHALLENGE = re.compile(
+    rb"g-recaptcha|h-captcha|cf-challenge|challenges\.cloudflare\.com|captcha-delivery|"
+    rb"<title>[^<]*(?:pardon our interruption|are you a robot|attention required|robot check|security check)",
+    re.IGNORECASE,
+)
+
+
+class CappedRetry(Retry):
+    """urllib3's Retry, but a `Retry-After` longer than we are willing to sleep in a worker
+    thread is cut short; the final 429 then reaches the task, which reschedules itself."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        retry_after = super().get_retry_after(response)
+        return None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
+
+
+def build_session(settings: Settings) -> requests.Session:
+    retry = CappedRetry(
+        total=settings.http_retries,
+        connect=settings.http_retries,
+        read=settings.http_retries,
+        status=settings.http_retries,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD", "POST"}),
+        backoff_factor=0.5,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(
+        {
+            "User-Agent": settings.http_user_agent,
+            "Accept-Language": "en-US,en;q=0.8",
+        }
+    )
+    return session
+
+
+class RobotsCache:
+    """robots.txt per host, fetched once an hour (RFC 9309: a 4xx means no rules, a 5xx or an
+    unreachable server means stay out)."""
+
+    def __init__(self) -> None:
+        self._parsers: dict[str, tuple[float, RobotFileParser]] = {}
+        self._lock = threading.Lock()
+
+    def allowed(self, client: PoliteClient, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            cached = self._parsers.get(origin)
+        if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL_SECONDS:
+            cached = (time.monotonic(), self._fetch(client, origin))
+            with self._lock:
+                self._parsers[origin] = cached
+        return cached[1].can_fetch(client.user_agent, url)
+
+    @staticmethod
+    def _fetch(client: PoliteClient, origin: str) -> RobotFileParser:
+        parser = RobotFileParser(f"{origin}/robots.txt")
+        try:
+            response = client.request("GET", f"{origin}/robots.txt", classify=False)
+        except ScanError:
+            parser.disallow_all = True
+            return parser
+        if response.status_code >= 500:
+            parser.disallow_all = True
+        elif response.status_code >= 400:
+            parser.allow_all = True
+        else:
+            parser.parse(response.text.splitlines())
+        return parser
+
+
+_ROBOTS = RobotsCache()
+
+
+class PoliteClient:
+    """The `HttpClient` adapters get: one per marketplace per scan."""
+
+    def __init__(
+        self,
+        marketplace: str,
+        settings: Settings,
+        rate_limiter: RateLimiter,
+        *,
+        session: requests.Session | None = None,
+        robots: RobotsCache | None = None,
+        url_guard: Callable[[str], None] | None = None,
+    ) -> None:
+        self.marketplace = marketplace
+        self.settings = settings
+        self.rate_limiter = rate_limiter
+        self.session = session or build_session(settings)
+        self.robots = robots or _ROBOTS
+        self.url_guard = url_guard
+        self.requests_made = 0
+
+    @property
+    def user_agent(self) -> str:
+        return self.settings.http_user_agent
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        respect_robots: bool = True,
+    ) -> requests.Response:
+        if respect_robots and not self.robots.allowed(self, url):
+            raise ScanError(ErrorClass.ROBOTS_DISALLOWED, f"robots.txt of {urlsplit(url).netloc} disallows {url}")
+        return self.request("GET", url, params=params, headers=headers)
+
+    def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, Any] | str | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> requests.Response:
+        return self.request("POST", url, data=data, json=json_body, headers=headers, auth=auth)
+
+    def request(self, method: str, url: str, *, classify: bool = True, **kwargs: Any) -> requests.Response:
+        """Send one request under the rate limit and return it with its body read (capped).
+
+        Redirects are followed here, not inside requests, so that every hop passes the
+        scheme check and the adapter's `url_guard` before it is sent."""
+        for _hop in range(MAX_REDIRECTS + 1):
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ScanError(ErrorClass.NOT_ALLOWED, f"only http(s) URLs are fetched, not {url[:100]!r}")
+            if self.url_guard is not None:
+                self.url_guard(url)
+            response = self._send(method, url, **kwargs)
+            if not response.is_redirect:
+                break
+            url = urljoin(response.url, response.headers["Location"])
+            if response.status_code in (301, 302, 303) and method == "POST":
+                method, kwargs = "GET", {key: value for key, value in kwargs.items() if key == "headers"}
+        else:
+            raise ScanError(ErrorClass.HTTP_ERROR, f"more than {MAX_REDIRECTS} redirects from {_short(url)}")
+        if classify:
+            classify_response(response)
+        return response
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        self.rate_limiter.acquire(self.marketplace)
+        timeout = (self.settings.http_connect_timeout_seconds, self.settings.http_read_timeout_seconds)
+        self.requests_made += 1
+        try:
+            response = self.session.request(method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs)
+            self._read_capped(response)
+        except requests.Timeout as error:
+            raise ScanError(ErrorClass.TIMEOUT, f"{method} {_short(url)} timed out: {type(error).__name__}") from None
+        except requests.exceptions.RetryError as error:
+            raise ScanError(ErrorClass.SERVER_ERROR, f"{method} {_short(url)}: retries exhausted ({error})") from None
+        except requests.ConnectionError as error:
+            if "timed out" in str(error).lower():
+                raise ScanError(ErrorClass.TIMEOUT, f"{method} {_short(url)} timed out") from None
+            raise ScanError(ErrorClass.CONNECTION, f"{method} {_short(url)}: cannot connect") from None
+        except requests.RequestException as error:
+            raise ScanError(ErrorClass.CONNECTION, f"{method} {_short(url)}: {type(error).__name__}") from None
+        return response
+
+    def _read_capped(self, response: requests.Response) -> None:
+        limit = self.settings.http_max_response_bytes
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise ScanError(ErrorClass.TOO_LARGE, f"{_short(response.url)} is {declared} bytes (limit {limit})")
+        body = bytearray()
+        for chunk in response.iter_content(chunk_size=65536):
+            body.extend(chunk)
+            if len(body) > limit:
+                response.close()
+                raise ScanError(ErrorClass.TOO_LARGE, f"{_short(response.url)} exceeds {limit} bytes")
+        response._content = bytes(body)  # noqa: SLF001  (what requests itself does when reading)
+        if "charset=" not in response.headers.get("Content-Type", "").lower():
+            # requests would fall back to ISO-8859-1 for text/html and garble ä or 日本語.
+            response.encoding = "utf-8"
+
+
+def classify_response(response: requests.Response) -> None:
+    """Raise the `ScanError` a blocked or failed response deserves; return for a usable one."""
+    status = response.status_code
+    url = _short(response.url)
+    if status == 429:
+        retry_after = _retry_after_seconds(response)
+        raise ScanError(ErrorClass.RATE_LIMITED, f"429 from {url}", retry_after=retry_after)
+    if status >= 500:
+        raise ScanError(ErrorClass.SERVER_ERROR, f"{status} from {url}")
+    if _CHALLENGE.search(response.content[:200_000]):
+        raise ScanError(ErrorClass.CAPTCHA, f"{status} from {url}: a captcha or bot challenge")
+    if status == 401 or "/login" in urlsplit(response.url).path:
+        raise ScanError(ErrorClass.LOGIN_WALL, f"{status} from {url}: sign-in required")
+    if status == 403:
+        raise ScanError(ErrorClass.FORBIDDEN, f"403 from {url}: forbidden or a bot wall")
+    if status >= 400:
+        raise ScanError(ErrorClass.HTTP_ERROR, f"{status} from {url}")
+
+
+def _retry_after_seconds(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return Retry().parse_retry_after(value)
+
+
+def _short(url: str | None) -> str:
+    """A URL for messages: without its query string, which may carry keys or session tokens."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"

@@ -1,0 +1,211 @@
+"""One scan of one search: every marketplace in turn, each with its own task-log row, breaker
+check, fetch (outside any transaction) and one storing transaction."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.db import session_scope
+from models.settings import Settings
+from models.tables import Search, SearchStatus, TaskLog, TaskStatus
+from models.types import utcnow
+from scanner import breaker, metrics
+from scanner.errors import ErrorClass, ScanError
+from scanner.http import PoliteClient
+from scanner.logs import scan_logger
+from scanner.marketplaces import get_adapter
+from scanner.marketplaces.base import SearchQuery
+from scanner.pipeline import StoreOutcome, store_listings
+from scanner.ratelimit import make_rate_limiter
+
+TASK_NAME = "scan_search"
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ScanSummary:
+    """What `python -m scanner scan` prints and the task returns."""
+
+    search_id: int
+    task_id: str
+    found: int = 0
+    new: int = 0
+    price_changes: int = 0
+    ended: int = 0
+    deals: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait before retrying, when a marketplace failed in a way worth retrying."""
+        transient = [error for error in self.errors if error["transient"]]
+        if not transient:
+            return None
+        return max((error["retry_after"] or 0.0) for error in transient)
+
+    def add(self, outcome: StoreOutcome) -> None:
+        self.found += outcome.found
+        self.new += outcome.new
+        self.price_changes += outcome.price_changes
+        self.ended += outcome.ended
+        self.deals += len(outcome.deals)
+
+
+def search_query(search: Search, settings: Settings) -> SearchQuery:
+    return SearchQuery(
+        query=search.query,
+        excluded_words=tuple(search.excluded_words),
+        min_price=search.min_price,
+        max_price=search.max_price,
+        condition=search.condition.value if search.condition else None,
+        location=search.location,
+        radius_miles=search.radius_miles,
+        currency=search.currency,
+        max_pages=settings.scan_max_pages,
+    )
+
+
+def _finish_log(session: Session, log_id: int, status: TaskStatus, started: float, **values: Any) -> None:
+    duration_ms = int((time.monotonic() - started) * 1000)
+    session.execute(
+        update(TaskLog).where(TaskLog.id == log_id).values(status=status, duration_ms=duration_ms, **values)
+    )
+
+
+def _already_done(session: Session, task_id: str, marketplace: str) -> bool:
+    """A Huey retry (or a handed-back task) keeps the task id: marketplaces that succeeded on an
+    earlier try are not fetched again, and a row left `running` by a stopped worker is closed."""
+    session.execute(
+        update(TaskLog)
+        .where(TaskLog.task_id == task_id, TaskLog.marketplace == marketplace, TaskLog.status == TaskStatus.RUNNING)
+        .values(status=TaskStatus.FAILED, error_class=ErrorClass.INTERRUPTED.value, error="the worker stopped mid-scan")
+    )
+    return session.execute(
+        select(
+            exists().where(
+                TaskLog.task_id == task_id, TaskLog.marketplace == marketplace, TaskLog.status == TaskStatus.SUCCESS
+            )
+        )
+    ).scalar_one()
+
+
+def _is_baseline(session: Session, search_id: int, marketplace: str) -> bool:
+    """The first successful scan of a marketplace for a search only sets the baseline."""
+    return not session.execute(
+        select(
+            exists().where(
+                TaskLog.search_id == search_id, TaskLog.marketplace == marketplace, TaskLog.status == TaskStatus.SUCCESS
+            )
+        )
+    ).scalar_one()
+
+
+def run_scan(
+    engine: Engine, settings: Settings, search_id: int, *, task_id: str, scheduled: bool = False
+) -> ScanSummary:
+    summary = ScanSummary(search_id=search_id, task_id=task_id)
+    with session_scope(engine) as session:
+        search = session.get(Search, search_id)
+    if search is None:
+        log.info("search %s no longer exists; nothing to scan", search_id)
+        return summary
+    if scheduled and search.status is SearchStatus.PAUSED:
+        summary.skipped.append({"marketplace": "*", "reason": "search paused"})
+        return summary
+
+    for marketplace in search.marketplaces:
+        _scan_marketplace(engine, settings, search, marketplace, summary)
+
+    with session_scope(engine) as session:
+        session.execute(update(Search).where(Search.id == search_id).values(last_scanned_at=utcnow()))
+    return summary
+
+
+def _scan_marketplace(engine: Engine, settings: Settings, search: Search, marketplace: str, summary: ScanSummary) -> None:
+    logger = scan_logger(summary.task_id, search.id, marketplace)
+    started = time.monotonic()
+    now = utcnow()
+    with session_scope(engine) as session:
+        if _already_done(session, summary.task_id, marketplace):
+            return
+        gate = breaker.check(session, marketplace, now, settings)
+        entry = TaskLog(
+            task_name=TASK_NAME,
+            task_id=summary.task_id,
+            search_id=search.id,
+            marketplace=marketplace,
+            status=TaskStatus.RUNNING if gate.allowed else TaskStatus.SKIPPED,
+            error=None if gate.allowed else gate.reason,
+            created_at=now,
+        )
+        session.add(entry)
+        session.flush()
+        log_id = entry.id
+    if not gate.allowed:
+        logger.info("skipped: %s", gate.reason)
+        summary.skipped.append({"marketplace": marketplace, "reason": gate.reason or ""})
+        metrics.record_scan(marketplace, TaskStatus.SKIPPED.value, time.monotonic() - started, 0, 0, 0)
+        return
+
+    try:
+        adapter = get_adapter(marketplace)
+        client = PoliteClient(marketplace, settings, make_rate_limiter(settings), url_guard=adapter.check_url)
+        listings = adapter.search(search_query(search, settings), client)
+        with session_scope(engine) as session:
+            outcome = store_listings(
+                session,
+                search,
+                marketplace,
+                listings,
+                now=utcnow(),
+                settings=settings,
+                baseline=_is_baseline(session, search.id, marketplace),
+            )
+            breaker.record_success(session, marketplace, utcnow())
+            _finish_log(
+                session, log_id, TaskStatus.SUCCESS, started, listings_found=outcome.found, listings_new=outcome.new
+            )
+    except Exception as error:  # noqa: BLE001  (every failure is logged and classified; none escapes)
+        failure = error if isinstance(error, ScanError) else ScanError(ErrorClass.INTERNAL, repr(error))
+        if failure.error_class is ErrorClass.INTERNAL:
+            logger.exception("scan failed with an internal error")
+        else:
+            logger.warning("scan failed: %s", failure)
+        _record_failure(engine, settings, marketplace, log_id, started, failure)
+        summary.errors.append(
+            {
+                "marketplace": marketplace,
+                "error_class": failure.error_class.value,
+                "error": str(failure.args[0]),
+                "transient": failure.transient,
+                "retry_after": failure.retry_after,
+            }
+        )
+        metrics.record_scan(marketplace, TaskStatus.FAILED.value, time.monotonic() - started, 0, 0, 0)
+        return
+    summary.add(outcome)
+    logger.info(
+        "stored %d of %d listings: %d new, %d price changes, %d ended, %d deals",
+        outcome.kept, outcome.found, outcome.new, outcome.price_changes, outcome.ended, len(outcome.deals),
+    )
+    metrics.record_scan(
+        marketplace, TaskStatus.SUCCESS.value, time.monotonic() - started, outcome.found, outcome.new, outcome.price_changes
+    )
+
+
+def _record_failure(
+    engine: Engine, settings: Settings, marketplace: str, log_id: int, started: float, failure: ScanError
+) -> None:
+    with session_scope(engine) as session:
+        breaker.record_failure(session, marketplace, failure.error_class, utcnow(), settings)
+        _finish_log(
+            session, log_id, TaskStatus.FAILED, started, error_class=failure.error_class.value, error=str(failure.args[0])
+        )

@@ -1,0 +1,157 @@
+"""The worker's tasks. Scheduling lives in the database; the queue only carries work.
+
+- `dispatch_due_scans` (every minute, in every consumer): claims due searches with a
+  compare-and-set on `next_scan_at`, so with N workers each due search is enqueued once.
+- `scan_search(search_id)`: one scan under a per-search lock; retried with backoff (Huey's own
+  retries) when a marketplace failed transiently — a retry keeps the task id, so marketplaces
+  that already succeeded are not fetched again.
+- `rescan(search_id)`: what the dashboard's button calls; same task, ahead in the queue.
+- `send_notifications`: after each scan with deals and every few minutes, with retries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+from datetime import datetime, timedelta
+
+from huey import crontab, signals
+from huey.api import Task, TaskLock
+from huey.exceptions import TaskLockedException
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from models.db import get_engine, session_scope
+from models.settings import get_settings
+from models.tables import Search, SearchStatus
+from models.types import utcnow
+from scanner.alerts import deliver_pending
+from scanner.queue import huey
+from scanner.scan import ScanSummary, run_scan
+
+log = logging.getLogger(__name__)
+settings = get_settings()
+
+RESCAN_PRIORITY = 100
+DISPATCH_BATCH = 500
+
+
+def scan_lock(search_id: int) -> TaskLock:
+    """Held while a search is scanned, so two workers never scan it at once."""
+    return huey.lock_task(f"scan-search-{search_id}")
+
+
+@huey.signal(signals.SIGNAL_INTERRUPTED)
+def hand_back_interrupted(_signal: str, task: Task) -> None:
+    """A worker stopped before its task finished puts the task back for another worker, and
+    releases the scan lock the task held (its thread dies with the process, never releasing it)."""
+    log.warning("handing back interrupted task %s (%s)", task.id, task.name)
+    if isinstance(task, scan_search.task_class):
+        scan_lock(task.args[0]).clear()
+    huey.enqueue(task)
+
+
+class ScanIncomplete(Exception):
+    """Raised so that Huey retries a scan in which a marketplace failed transiently."""
+
+
+def jitter_seconds(interval_minutes: int) -> float:
+    """Up to 10 % of the interval (at most a minute), so searches created together spread out."""
+    return random.uniform(0, min(60.0, interval_minutes * 6.0))
+
+
+def claim_due_searches(session: Session, now: datetime) -> list[int]:
+    """Move every due search's `next_scan_at` on and return the ids this caller claimed.
+
+    The update only succeeds where `next_scan_at` still has the value we read, so when several
+    consumers run the dispatcher in the same minute each search is claimed exactly once.
+    """
+    due = session.execute(
+        select(Search.id, Search.next_scan_at, Search.interval_minutes)
+        .where(Search.status == SearchStatus.ACTIVE, Search.next_scan_at <= now)
+        .order_by(Search.next_scan_at)
+        .limit(DISPATCH_BATCH)
+    ).all()
+    claimed = []
+    for search_id, next_scan_at, interval in due:
+        interval = max(interval, settings.min_scan_interval_minutes)
+        moved_to = now + timedelta(minutes=interval, seconds=jitter_seconds(interval))
+        won = session.execute(
+            update(Search)
+            .where(Search.id == search_id, Search.next_scan_at == next_scan_at)
+            .values(next_scan_at=moved_to)
+        ).rowcount
+        if won:
+            claimed.append(search_id)
+    return claimed
+
+
+@huey.periodic_task(crontab(minute="*"))
+@huey.lock_task("dispatch-due-scans")
+def dispatch_due_scans() -> list[int]:
+    with session_scope(get_engine(settings)) as session:
+        claimed = claim_due_searches(session, utcnow())
+    for search_id in claimed:
+        scan_search(search_id, True)
+    if claimed:
+        log.info("enqueued scans for searches %s", claimed)
+    return claimed
+
+
+@huey.task(
+    retries=settings.scan_retries,
+    retry_delay=settings.scan_retry_delay_seconds,
+    retry_backoff=2,
+    context=True,
+)
+def scan_search(search_id: int, scheduled: bool = False, task: Task | None = None) -> dict[str, object]:
+    task_id = task.id if task else "immediate"
+    try:
+        with scan_lock(search_id):
+            summary = run_scan(get_engine(settings), settings, search_id, task_id=task_id, scheduled=scheduled)
+    except TaskLockedException:
+        log.info("search %s is already being scanned by another worker; skipping", search_id)
+        return {"search_id": search_id, "skipped": "already being scanned"}
+    if summary.deals:
+        send_notifications()
+    _retry_if_incomplete(summary, task)
+    return summary.__dict__
+
+
+def _retry_if_incomplete(summary: ScanSummary, task: Task | None) -> None:
+    retry_after = summary.retry_after
+    if retry_after is None or task is None or task.retries <= 0:
+        return
+    if retry_after > (task.retry_delay or 0):
+        task.retry_delay = retry_after  # honour the marketplace's Retry-After
+    failed = ", ".join(f"{error['marketplace']} ({error['error_class']})" for error in summary.errors)
+    raise ScanIncomplete(f"search {summary.search_id}: {failed}; {task.retries} retries left")
+
+
+def rescan(search_id: int) -> str:
+    """Scan a search now, ahead of the periodic sweep; returns the task id its task-log rows carry.
+
+    Raises whatever the queue raises when it cannot be reached (the dashboard says so)."""
+    task = scan_search.s(search_id, False, priority=RESCAN_PRIORITY)
+    huey.enqueue(task)
+    return task.id
+
+
+class DeliveryIncomplete(Exception):
+    """Raised so that Huey retries sending while some alerts are still pending after an error."""
+
+
+@huey.periodic_task(
+    crontab(minute="*/5"),
+    retries=settings.notify_max_attempts,
+    retry_delay=settings.notify_retry_delay_seconds,
+    retry_backoff=2,
+)
+@huey.lock_task("send-notifications")
+def send_notifications() -> dict[str, object]:
+    """Send pending alerts as digests; enqueued after every scan with deals and every 5 minutes."""
+    report = deliver_pending(get_engine(settings), settings)
+    if report.retry_needed:
+        raise DeliveryIncomplete(f"{report.pending} alert(s) still pending after an SMTP error")
+    return {**dataclasses.asdict(report), "summary": report.summary()}

@@ -1,0 +1,162 @@
+"""The polite HTTP client: timeouts, retries honouring Retry-After, robots.txt, size cap, and
+classified errors — against a real local HTTP server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from models.settings import Settings, load_settings
+from scanner.errors import ErrorClass, ScanError
+from scanner.http import PoliteClient, RobotsCache
+from scanner.ratelimit import LocalRateLimiter
+
+from .conftest import Canned, ScriptedServer
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        data_dir=tmp_path, http_read_timeout_seconds=0.5, http_connect_timeout_seconds=0.5, http_retries=2,
+        http_max_response_bytes=50_000, rate_limit_per_minute=6000,
+    )
+
+
+def client_for(settings: Settings) -> PoliteClient:
+    return PoliteClient("demo", settings, LocalRateLimiter(settings.rate_limit_per_minute), robots=RobotsCache())
+
+
+def test_sends_a_real_user_agent(http_server: ScriptedServer, settings: Settings) -> None:
+    url = http_server.script("/search", Canned(body=b"<html>results</html>"))
+    response = client_for(settings).get(url, respect_robots=False)
+    assert response.text == "<html>results</html>"
+    assert http_server.user_agents == [settings.http_user_agent]
+
+
+def test_a_429_with_retry_after_is_waited_out(http_server: ScriptedServer, settings: Settings) -> None:
+    url = http_server.script("/search", Canned(429, b"slow down", {"Retry-After": "1"}), Canned(body=b"fine"))
+    started = time.monotonic()
+    response = client_for(settings).get(url, respect_robots=False)
+    assert response.text == "fine"
+    hits = http_server.hits["/search"]
+    assert len(hits) == 2
+    assert hits[1] - hits[0] >= 0.95
+    assert time.monotonic() - started < 5
+
+
+def test_persistent_429_is_classified_with_its_retry_after(http_server: ScriptedServer, settings: Settings) -> None:
+    url = http_server.script("/search", Canned(429, b"no", {"Retry-After": "0"}))
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get(url, respect_robots=False)
+    assert caught.value.error_class is ErrorClass.RATE_LIMITED
+    assert caught.value.retry_after == 0
+    assert len(http_server.hits["/search"]) == 3  # the first try and two retries
+
+
+@pytest.mark.parametrize(
+    ("canned", "expected"),
+    [
+        (Canned(500, b"oops"), ErrorClass.SERVER_ERROR),
+        (Canned(403, b"<html>denied</html>"), ErrorClass.FORBIDDEN),
+        (Canned(401, b"sign in"), ErrorClass.LOGIN_WALL),
+        (Canned(404, b"gone"), ErrorClass.HTTP_ERROR),
+        (Canned(200, b"<html><title>Pardon Our Interruption</title></html>"), ErrorClass.CAPTCHA),
+        (Canned(403, b'<div class="g-recaptcha"></div>'), ErrorClass.CAPTCHA),
+    ],
+)
+def test_blocked_responses_are_classified(
+    http_server: ScriptedServer, settings: Settings, canned: Canned, expected: ErrorClass
+) -> None:
+    url = http_server.script("/search", canned)
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get(url, respect_robots=False)
+    assert caught.value.error_class is expected
+
+
+def test_a_slow_server_is_a_timeout(http_server: ScriptedServer, tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, http_read_timeout_seconds=0.2, http_retries=0)
+    url = http_server.script("/search", Canned(delay=1.0))
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get(url, respect_robots=False)
+    assert caught.value.error_class is ErrorClass.TIMEOUT
+
+
+def test_nothing_listening_is_a_connection_error(settings: Settings) -> None:
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get("http://127.0.0.1:9/search", respect_robots=False)
+    assert caught.value.error_class is ErrorClass.CONNECTION
+
+
+def test_responses_over_the_size_cap_are_refused(http_server: ScriptedServer, settings: Settings) -> None:
+    url = http_server.script("/huge", Canned(body=b"x" * 60_000))
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get(url, respect_robots=False)
+    assert caught.value.error_class is ErrorClass.TOO_LARGE
+
+
+def test_robots_txt_is_respected_and_fetched_once(http_server: ScriptedServer, settings: Settings) -> None:
+    http_server.script("/robots.txt", Canned(body=b"User-agent: *\nDisallow: /private\n"))
+    allowed = http_server.script("/search", Canned(body=b"ok"))
+    client = client_for(settings)
+    assert client.get(allowed).text == "ok"
+    with pytest.raises(ScanError) as caught:
+        client.get(http_server.url + "/private/page")
+    assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
+    assert len(http_server.hits["/robots.txt"]) == 1
+    assert "/private/page" not in http_server.hits
+
+
+def test_missing_robots_txt_allows_everything(http_server: ScriptedServer, settings: Settings) -> None:
+    url = http_server.script("/search", Canned(body=b"ok"))
+    assert client_for(settings).get(url).text == "ok"
+
+
+def test_only_http_urls_are_fetched(settings: Settings) -> None:
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get("file:///etc/passwd", respect_robots=False)
+    assert caught.value.error_class is ErrorClass.NOT_ALLOWED
+
+
+def test_error_messages_leave_out_query_strings(http_server: ScriptedServer, settings: Settings) -> None:
+    url = http_server.script("/api", Canned(500, b"no"))
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get(url + "?token=hunter2", respect_robots=False)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_text_without_a_declared_charset_is_read_as_utf8(http_server: ScriptedServer, settings: Settings) -> None:
+    body = "<html>Gitarre für 日本語</html>".encode()
+    url = http_server.script("/search", Canned(body=body, headers={"Content-Type": "text/html"}))
+    assert client_for(settings).get(url, respect_robots=False).text == "<html>Gitarre für 日本語</html>"
+
+
+def test_redirects_are_followed_and_each_hop_is_checked(http_server: ScriptedServer, settings: Settings) -> None:
+    http_server.script("/final", Canned(body=b"arrived"))
+    start = http_server.script("/start", Canned(302, b"", {"Location": "/final"}))
+    checked: list[str] = []
+    client = PoliteClient("demo", settings, LocalRateLimiter(6000), robots=RobotsCache(), url_guard=checked.append)
+    assert client.get(start, respect_robots=False).text == "arrived"
+    assert checked == [start, http_server.url + "/final"]
+
+
+def test_a_redirect_to_a_refused_address_is_never_requested(http_server: ScriptedServer, settings: Settings) -> None:
+    http_server.script("/secret", Canned(body=b"internal"))
+    start = http_server.script("/start", Canned(302, b"", {"Location": "/secret"}))
+
+    def refuse_secret(url: str) -> None:
+        if url.endswith("/secret"):
+            raise ScanError(ErrorClass.NOT_ALLOWED, "private")
+
+    client = PoliteClient("jsonld", settings, LocalRateLimiter(6000), robots=RobotsCache(), url_guard=refuse_secret)
+    with pytest.raises(ScanError) as caught:
+        client.get(start, respect_robots=False)
+    assert caught.value.error_class is ErrorClass.NOT_ALLOWED
+    assert "/secret" not in http_server.hits
+
+
+def test_a_redirect_loop_ends_with_an_error(http_server: ScriptedServer, settings: Settings) -> None:
+    loop = http_server.script("/loop", Canned(302, b"", {"Location": "/loop"}))
+    with pytest.raises(ScanError, match="redirects"):
+        client_for(settings).get(loop, respect_robots=False)
