@@ -63,6 +63,7 @@ class SearchQuery:
     """What an adapter needs of a saved search (built from `models.tables.Search`)."""
 
     query: str
+    excluded_words: tuple[str, ...] = ()  # sites that can exclude words server-side get them too
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     condition: str | None = None  # models.tables.Condition value
@@ -113,3 +114,7 @@ class MarketplaceAdapter(ABC):
     @abstractmethod
     def parse(self, body: str, *, source_url: str | None = None) -> list[ListingData]:
         """Listings of one saved response, whichever of the adapter's formats it is in."""
+
+    def check_url(self, url: str) -> None:
+        """Raise `ScanError` for a URL this adapter must never request (every redirect hop is
+        checked before it is sent). Marketplaces with fixed hosts accept everything."""

@@ -17,7 +17,7 @@ _DOLLAR_PREFIXES = {"US": "USD", "C": "CAD", "CA": "CAD", "AU": "AUD", "A": "AUD
 _SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "円": "JPY", "₹": "INR", "zł": "PLN", "Fr.": "CHF", "CHF": "CHF"}
 _DOLLAR_CURRENCIES = {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"}
 _PREFIXED_DOLLAR = re.compile(r"\b(US|CA|C|AU|A|NZ|HK|S)\s?\$")
-_FREE = re.compile(r"^\s*(free|gratis|kostenlos|0円)\b", re.IGNORECASE)
+_FREE = re.compile(r"^\s*(free|gratis|kostenlos\w*|0円)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

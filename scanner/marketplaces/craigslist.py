@@ -1,0 +1,358 @@
+"""Craigslist search results, in both forms the site serves.
+
+A plain HTTP request gets the static no-JS list (`li.cl-static-search-result`: title, price,
+location, link), paged with `s=<offset>`. A page saved from a browser holds the rendered gallery
+cards (`li.cl-search-result[data-pid]`), whose own paging (`#search=…~gallery~<page>`) is
+JavaScript only. Both carry a JSON-LD `ItemList`; it is used to add images and coordinates, but
+only where a card and an entry pair up unambiguously — on rendered pages the list is not aligned
+with the cards.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from models.tables import Condition
+from scanner.errors import ErrorClass, ScanError
+from scanner.marketplaces.base import HttpClient, ListingData, MarketplaceAdapter, SearchQuery
+from scanner.marketplaces.prices import parse_price
+from scanner.marketplaces.urls import canonical_url
+
+# Craigslist sites in Canada, where prices are in Canadian dollars (the rest of North America: USD).
+_CANADIAN_SITES = frozenset(
+    """abbotsford barrie belleville brantford calgary cariboo chatham comoxvalley cornwall edmonton
+    ftmcmurray guelph halifax hamilton hat kamloops kelowna kingston kitchener kootenays lethbridge
+    londonon montreal nanaimo newbrunswick newfoundland niagara ottawa owensound peace pei
+    peterborough princegeorge quebec reddeer regina saguenay sarnia saskatoon sherbrooke skeena soo
+    sudbury sunshine territories thunderbay toronto troisrivieres vancouver victoria whistler
+    whitehorse windsor winnipeg yellowknife""".split()
+)
+_DEFAULT_HOST = "www.craigslist.org"
+_US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
+_CA_POSTAL = re.compile(r"[A-Za-z]\d[A-Za-z]\d[A-Za-z]\d")
+_CA_POSTAL_SPACED = re.compile(r"\b([A-Za-z]\d[A-Za-z]) (\d[A-Za-z]\d)\b")
+_SITE_NAME = re.compile(r"[a-z][a-z0-9-]*")
+# Craigslist's own condition codes: 10 new, 20 like new, 30 excellent, 40 good, 50 fair, 60 salvage.
+_CONDITION_CODES: dict[str, list[str]] = {
+    Condition.NEW: ["10"],
+    Condition.USED: ["20", "30", "40", "50"],
+    Condition.FOR_PARTS: ["60"],
+}
+_POSTING_ID = re.compile(r"/(\d{6,})\.html$")
+_VIEW_TOKEN = re.compile(r"/view/d/[^/]+/([A-Za-z0-9_-]+)/?$")
+_DISTANCE = re.compile(r"(\d+(?:\.\d+)?)\s?(mi|km)", re.IGNORECASE)
+_POSTED = re.compile(r"\bago$|^\d{1,2}/\d{1,2}$|^(?:now|just now|yesterday)$", re.IGNORECASE)
+# Saved pages rewrite image sources to a local folder; the file name still names the image.
+_IMAGE_FILE = re.compile(r"(?:^|/)([0-9A-Za-z]{5}_[0-9A-Za-z]+_[0-9A-Za-z]+_\d+x\d+\.(?:jpg|jpeg|png|webp))$")
+_BLOCKED = re.compile(r"has been automatically blocked", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a search goes: the search page URL and the postal code it is centred on."""
+
+    url: str
+    postal: str | None
+
+
+class CraigslistAdapter(MarketplaceAdapter):
+    name = "craigslist"
+    default_currency = "USD"
+
+    def search(self, query: SearchQuery, client: HttpClient) -> list[ListingData]:
+        """Fetch the static result pages, `s=<offset>` apart, until one brings nothing new."""
+        target = search_target(query.location)
+        params = search_params(query, target)
+        listings: list[ListingData] = []
+        seen: set[str] = set()
+        for _page in range(query.max_pages):
+            page_params = {**params, "s": len(listings)} if listings else params
+            response = client.get(target.url, params=page_params)
+            page = self.parse(response.text, source_url=response.url or target.url)
+            fresh = [listing for listing in page if listing.external_id not in seen]
+            if not fresh:
+                break
+            seen.update(listing.external_id for listing in fresh)
+            listings.extend(fresh)
+        return listings
+
+    def parse(self, body: str, *, source_url: str | None = None) -> list[ListingData]:
+        soup = BeautifulSoup(body, "lxml")
+        base = source_url or _page_url(soup) or f"https://{_DEFAULT_HOST}/"
+        currency = site_currency(base)
+        # A rendered page still carries the (empty, hidden) static list, so cards are looked for first.
+        cards = soup.find_all("li", class_="cl-search-result")
+        rows = soup.find_all("li", class_="cl-static-search-result")
+        if cards:
+            listings = _read_rows(cards, lambda card: _card_listing(card, base, currency))
+        elif rows:
+            listings = _read_rows(rows, lambda row: _static_listing(row, base, currency))
+        elif soup.select_one("ol.cl-static-search-results, .cl-results-page") is not None:
+            return []  # the result list is there and empty: a genuine "no results"
+        elif _BLOCKED.search(soup.get_text(" ", strip=True)):
+            raise ScanError(ErrorClass.FORBIDDEN, "craigslist has blocked this address")
+        else:
+            raise ScanError(ErrorClass.MARKUP_CHANGED, "no craigslist result list (static or rendered) on the page")
+        return _enrich(listings, _json_ld_items(soup))
+
+
+def search_target(location: str | None) -> _Target:
+    """The search page for a saved search's location: a city site (`boston`,
+    `boston.craigslist.org`, or a URL whose `/search/<area>/<cat>` path picks a category), a
+    postal code, or a site followed by a postal code (`boston 02139`)."""
+    host, path, postal = _DEFAULT_HOST, "/search/sss", None
+    location = _CA_POSTAL_SPACED.sub(r"\1\2", location or "")  # "M5V 2T6" is one token
+    for token in re.split(r"[\s,]+", location.strip()):
+        if not token:
+            continue
+        if host != _DEFAULT_HOST and not (_US_ZIP.fullmatch(token) or _CA_POSTAL.fullmatch(token)):
+            raise ScanError(ErrorClass.CONFIGURATION, f"craigslist location '{location}' names more than one site")
+        if _US_ZIP.fullmatch(token):
+            postal = token
+        elif _CA_POSTAL.fullmatch(token):
+            postal = f"{token[:3]} {token[3:]}".upper()
+        elif "://" in token or "." in token:
+            parts = urlsplit(token if "://" in token else f"https://{token}")
+            if not (parts.hostname or "").endswith(("craigslist.org", "craigslist.ca")):
+                raise ScanError(ErrorClass.CONFIGURATION, f"'{token}' is not a craigslist site")
+            host = parts.hostname or host
+            if parts.path.startswith("/search/"):
+                path = parts.path.rstrip("/")
+        elif _SITE_NAME.fullmatch(token.lower()):
+            host = f"{token.lower()}.craigslist.org"
+        else:
+            raise ScanError(
+                ErrorClass.CONFIGURATION, f"craigslist location '{token}' is neither a city site nor a postal code"
+            )
+    return _Target(url=f"https://{host}{path}", postal=postal)
+
+
+def search_params(query: SearchQuery, target: _Target) -> dict[str, Any]:
+    """Query-string parameters of the first result page (craigslist prices are whole units)."""
+    params: dict[str, Any] = {"query": query.query}
+    if query.min_price is not None:
+        params["min_price"] = str(math.floor(query.min_price))
+    if query.max_price is not None:
+        params["max_price"] = str(math.ceil(query.max_price))
+    if query.condition and query.condition in _CONDITION_CODES:
+        params["condition"] = _CONDITION_CODES[query.condition]
+    if target.postal:
+        params["postal"] = target.postal
+        if query.radius_miles:
+            params["search_distance"] = str(query.radius_miles)
+    return params
+
+
+def site_currency(url: str) -> str:
+    """CAD on Canadian city sites (and the old craigslist.ca hosts), USD elsewhere."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host.endswith(".craigslist.ca") or host.split(".")[0] in _CANADIAN_SITES:
+        return "CAD"
+    return "USD"
+
+
+def _read_rows(rows: list[Tag], read: Callable[[Tag], ListingData | None]) -> list[ListingData]:
+    """Listings of the rows that are listings; rows there but none readable is changed markup."""
+    listings = [listing for listing in map(_or_none(read), rows) if listing is not None]
+    if rows and not listings:
+        raise ScanError(ErrorClass.MARKUP_CHANGED, f"none of the {len(rows)} craigslist result rows could be read")
+    return listings
+
+
+def _or_none(read: Callable[[Tag], ListingData | None]) -> Callable[[Tag], ListingData | None]:
+    """A row whose link is not even a URL (`http://[broken`) is a row we cannot read."""
+
+    def guarded(row: Tag) -> ListingData | None:
+        try:
+            return read(row)
+        except ValueError:
+            return None
+
+    return guarded
+
+
+def _static_listing(row: Tag, base: str, currency: str) -> ListingData | None:
+    link = row.find("a", href=True)
+    title = _text(row.find(class_="title")) or _clean(row.get("title"))
+    if link is None or not title:
+        return None
+    url = canonical_url(str(link["href"]), base=base, keep=frozenset())
+    external_id = posting_id(url)
+    if external_id is None:
+        return None
+    price, currency = _price(_text(row.find(class_="price")), currency)
+    return ListingData(
+        external_id=external_id,
+        title=title,
+        url=url,
+        price=price,
+        currency=currency,
+        location=_text(row.find(class_="location")),
+    )
+
+
+def _card_listing(card: Tag, base: str, currency: str) -> ListingData | None:
+    link = card.find("a", class_="posting-title", href=True) or card.find("a", href=True)
+    title_link = card.find(class_="posting-title")
+    label = title_link.find(class_="label") if title_link is not None else None
+    title = _text(label or title_link) or _clean(card.get("title"))
+    if link is None or not title:
+        return None
+    url = canonical_url(str(link["href"]), base=base, keep=frozenset())
+    pid = str(card.get("data-pid") or "")
+    external_id = pid if pid.isdigit() else posting_id(url)
+    if external_id is None:
+        return None
+    price, currency = _price(_text(card.find(class_="priceinfo")), currency)
+    location, extra = _meta(card.find(class_="meta"))
+    image = card.find("img", src=True)
+    return ListingData(
+        external_id=external_id,
+        title=title,
+        url=url,
+        price=price,
+        currency=currency,
+        image_url=image_url(str(image["src"]), base) if image is not None else None,
+        location=location,
+        extra=extra,
+    )
+
+
+def posting_id(url: str) -> str | None:
+    """The posting's id: the digits of `/<area>/<cat>/d/<slug>/<digits>.html`, or the token of
+    `/view/d/<slug>/<token>`."""
+    path = urlsplit(url).path
+    match = _POSTING_ID.search(path) or _VIEW_TOKEN.search(path)
+    return match.group(1) if match else None
+
+
+def image_url(src: str, base: str) -> str | None:
+    """An absolute image URL; a saved page's local copy is mapped back to images.craigslist.org."""
+    src = src.strip()
+    if not src or src.startswith("data:"):
+        return None
+    named = _IMAGE_FILE.search(urlsplit(src).path)
+    if named:
+        return f"https://images.craigslist.org/{named.group(1)}"
+    return canonical_url(src, base=base)
+
+
+def _meta(meta: Tag | None) -> tuple[str | None, dict[str, Any]]:
+    """The card's `when · [distance ·] where` line: location, plus posting age and distance as extras."""
+    location: str | None = None
+    extra: dict[str, Any] = {}
+    for part in meta.stripped_strings if meta is not None else ():
+        if part in {"·", "•", "|"}:
+            continue
+        distance = _DISTANCE.fullmatch(part)
+        if distance:
+            extra[f"distance_{distance.group(2).lower()}"] = Decimal(distance.group(1))
+        elif _POSTED.search(part) and "posted" not in extra:
+            extra["posted"] = part
+        else:
+            location = part
+    return location, extra
+
+
+def _price(text: str | None, currency: str) -> tuple[Decimal | None, str]:
+    money = parse_price(text, default_currency=currency)
+    return (money.amount, money.currency) if money else (None, currency)
+
+
+def _json_ld_items(soup: BeautifulSoup) -> list[Mapping[str, Any]]:
+    """The entries of the page's JSON-LD result list (empty when absent or unreadable)."""
+    script = soup.find("script", id="ld_searchpage_results")
+    try:
+        data = json.loads(script.string or "") if script is not None else {}
+    except ValueError:
+        return []
+    elements = data.get("itemListElement") if isinstance(data, dict) else None
+    items = [element.get("item") for element in elements or [] if isinstance(element, dict)]
+    return [item for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)]
+
+
+def _enrich(listings: list[ListingData], items: list[Mapping[str, Any]]) -> list[ListingData]:
+    """Add JSON-LD details to the listings they certainly belong to.
+
+    When the list is aligned with the cards (same length, same names in order — the static page)
+    entries pair by position; otherwise only by a title that appears once on each side and a
+    price that agrees.
+    """
+    names = [_clean(item["name"]) for item in items]
+    if len(items) == len(listings) and all(
+        name == listing.title for name, listing in zip(names, listings, strict=True)
+    ):
+        return [_with_entry(listing, item) for listing, item in zip(listings, items, strict=True)]
+    item_counts = Counter(names)
+    listing_counts = Counter(listing.title for listing in listings)
+    unique = {name: item for name, item in zip(names, items, strict=True) if item_counts[name] == 1}
+    enriched = []
+    for listing in listings:
+        item = unique.get(listing.title) if listing_counts[listing.title] == 1 else None
+        enriched.append(_with_entry(listing, item) if item is not None and _prices_agree(listing, item) else listing)
+    return enriched
+
+
+def _prices_agree(listing: ListingData, item: Mapping[str, Any]) -> bool:
+    price = _mapping(item.get("offers")).get("price")
+    money = parse_price(str(price), default_currency=listing.currency) if price is not None else None
+    return listing.price is None or money is None or money.amount == listing.price
+
+
+def _with_entry(listing: ListingData, item: Mapping[str, Any]) -> ListingData:
+    place = _mapping(_mapping(item.get("offers")).get("availableAtOrFrom"))
+    address = _mapping(item.get("address") or place.get("address"))
+    geo = _mapping(place.get("geo")) or item  # products nest coordinates in the offer, apartments do not
+    extra = dict(listing.extra)
+    for key, value in (
+        ("postal_code", address.get("postalCode")),
+        ("region", address.get("addressRegion")),
+        ("latitude", geo.get("latitude")),
+        ("longitude", geo.get("longitude")),
+        ("bedrooms", item.get("numberOfBedrooms")),
+        ("bathrooms", item.get("numberOfBathroomsTotal")),
+    ):
+        if value not in (None, ""):
+            extra.setdefault(key, value)
+    images = item.get("image")
+    image = images[0] if isinstance(images, list) and images else images
+    return replace(
+        listing,
+        image_url=listing.image_url or (image if isinstance(image, str) and image.startswith("http") else None),
+        location=listing.location or _clean(address.get("addressLocality")),
+        extra=extra,
+    )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """JSON-LD nests freely (an offer may be a list): anything but an object reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _page_url(soup: BeautifulSoup) -> str | None:
+    link = soup.find("link", rel="canonical", href=True)
+    if link is not None:
+        return str(link["href"])
+    og_url = soup.find("meta", property="og:url", content=True)
+    return str(og_url["content"]) if og_url is not None else None
+
+
+def _text(tag: Tag | None) -> str | None:
+    return _clean(tag.get_text(" ", strip=True)) if tag is not None else None
+
+
+def _clean(value: Any) -> str | None:
+    """Whitespace collapsed; None for anything empty or not text."""
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None

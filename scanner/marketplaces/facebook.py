@@ -1,0 +1,368 @@
+"""Facebook Marketplace search and category pages.
+
+The listings come from the GraphQL result the page embeds for its own first render
+(`<script type="application/json">` → RelayPrefetchedStreamCache → `__bbox.result.data`, with
+the feed in `marketplace_search.feed_units` for searches and `viewer.marketplace_feed_stories`
+for category pages). A page saved from a browser also holds the cards it rendered — more of them
+when the person scrolled — and those are read by structure and text order, since the class names
+are scrambled: price line (current price, then any struck-out one), title, location, subtitles.
+
+Further pages exist only behind Facebook's GraphQL endpoint and its session tokens, so one scan
+reads the first page (about two dozen listings).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup, SoupStrainer, Tag
+
+from models.settings import Settings, get_settings
+from models.tables import Condition
+from scanner.errors import ErrorClass, ScanError
+from scanner.marketplaces.base import HttpClient, ListingData, ListingStatusName, MarketplaceAdapter, SearchQuery
+from scanner.marketplaces.prices import parse_price
+
+BASE_URL = "https://www.facebook.com"
+_FEED_KEYS = ("feed_units", "marketplace_feed_stories")
+_JSON_SCRIPT = re.compile(r"<script\b[^>]*type=\"application/json\"[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+_ITEM_HREF = re.compile(r"/marketplace/item/(\d+)")
+_CITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# A price line holds amounts only: "$1,200", "CA$45", "1.049,00 €", "12 500 kr", "¥12,000", "Free" —
+# at most two in one string ("$1,200$1,500" when both spans were flattened). Only short strings are
+# tried (`_PRICE_TEXT_MAX`), which keeps the matcher's backtracking small whatever a page holds.
+_PRICE_TEXT_MAX = 40
+_AMOUNT = r"(?:[A-Z]{0,3}[^\w\s]{1,2} ?)?\d[\d.,]*(?:[ \u00a0\u202f]\d{3})*(?: ?(?:[^\w\s]{1,2}|[A-Z]{3}\b|kr|zł))?"
+_PRICE_TEXT = re.compile(rf"(?i:free|gratis)|{_AMOUNT}(?: ?{_AMOUNT})?")
+_MILEAGE = re.compile(r"(?<![\d.,])(\d[\d.,]{0,12})(?![\d.,])\s?(K)?\s?(miles|mi|km)\b", re.IGNORECASE)
+_SHIPS = re.compile(r"^ships to you$", re.IGNORECASE)
+_LOGIN_TEXT = re.compile(r"log in to continue|you must log in|log into facebook", re.IGNORECASE)
+_CONDITIONS: dict[str, str] = {Condition.NEW: "new", Condition.USED: "used_like_new,used_good,used_fair"}
+_MILES_TO_KM = Decimal("1.609344")
+_MIN_LOCATION_ID_DIGITS = 9  # Marketplace location ids are long; five digits is a postal code, which it does not take
+
+
+class FacebookAdapter(MarketplaceAdapter):
+    name = "facebook"
+    default_currency = "USD"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+
+    def search(self, query: SearchQuery, client: HttpClient) -> list[ListingData]:
+        """One search page, sent with the operator's cookies when they run it signed in."""
+        headers = {"Accept-Language": "en-US,en;q=0.9"}
+        cookies = (self._settings or get_settings()).facebook_cookies
+        if cookies is not None and cookies.get_secret_value().strip():
+            headers["Cookie"] = cookies.get_secret_value().strip()
+        url = search_url(query.location)
+        response = client.get(url, params=search_params(query), headers=headers)
+        return self._listings(response.text, response.url or url, query.currency)
+
+    def parse(self, body: str, *, source_url: str | None = None) -> list[ListingData]:
+        return self._listings(body, source_url, self.default_currency)
+
+    def _listings(self, body: str, source_url: str | None, currency: str) -> list[ListingData]:
+        """`currency` is what a bare `$` means: the search's own currency when there is one."""
+        path = urlsplit(source_url or "").path
+        if path.startswith(("/login", "/checkpoint")):
+            kind = ErrorClass.LOGIN_WALL if path.startswith("/login") else ErrorClass.CAPTCHA
+            raise ScanError(kind, f"facebook redirected to {path}")
+        feeds = list(_feeds(body))
+        from_json = _read_edges([edge for feed in feeds for edge in feed], currency)
+        known = {listing.external_id for listing in from_json}
+        from_cards = [card for card in _read_cards(body, currency) if card.external_id not in known]
+        if feeds or from_cards:
+            return _in_page_currency(from_json + from_cards)
+        raise _unreadable_page(body)
+
+
+def _in_page_currency(listings: list[ListingData]) -> list[ListingData]:
+    """A free listing names no currency: it takes the one the page's other prices are in."""
+    priced = Counter(listing.currency for listing in listings if listing.price)
+    if not priced:
+        return listings
+    currency = priced.most_common(1)[0][0]
+    return [listing if listing.price else replace(listing, currency=currency) for listing in listings]
+
+
+def search_url(location: str | None) -> str:
+    """`/marketplace/<city>/search` for a city slug or numeric location id (`boston`,
+    `112763262068081`, or a Marketplace URL naming one); without one, the account's own area."""
+    city = (location or "").strip()
+    if "/marketplace/" in city:
+        city = city.split("/marketplace/", 1)[1].split("/", 1)[0]
+    if not city:
+        return f"{BASE_URL}/marketplace/search"
+    if not _CITY.fullmatch(city) or (city.isdigit() and len(city) < _MIN_LOCATION_ID_DIGITS):
+        raise ScanError(
+            ErrorClass.CONFIGURATION,
+            f"facebook location '{city}' is not a Marketplace city name or id (what follows /marketplace/ in its URL)",
+        )
+    return f"{BASE_URL}/marketplace/{city.lower()}/search"
+
+
+def search_params(query: SearchQuery) -> dict[str, str]:
+    """The search page's query string; Marketplace takes whole prices and a radius in kilometres."""
+    params = {"query": query.query, "exact": "false"}
+    if query.min_price is not None:
+        params["minPrice"] = str(math.floor(query.min_price))
+    if query.max_price is not None:
+        params["maxPrice"] = str(math.ceil(query.max_price))
+    if query.radius_miles:
+        params["radius"] = str(round(query.radius_miles * _MILES_TO_KM))
+    if query.condition and query.condition in _CONDITIONS:
+        params["itemCondition"] = _CONDITIONS[query.condition]
+    return params
+
+
+def listing_url(listing_id: str) -> str:
+    return f"{BASE_URL}/marketplace/item/{listing_id}/"
+
+
+# --- the embedded GraphQL result ------------------------------------------------------------
+
+
+def _feeds(body: str) -> Iterator[list[Any]]:
+    """The `edges` of every listing feed in the page's JSON blobs (or in a bare GraphQL reply)."""
+    stripped = body.lstrip().removeprefix("for (;;);")
+    blobs = [stripped] if stripped.startswith("{") else _JSON_SCRIPT.findall(body)
+    for blob in blobs:
+        if not any(key in blob for key in _FEED_KEYS):
+            continue
+        try:
+            data = json.loads(blob)
+        except ValueError:
+            continue
+        yield from _find_feeds(data)
+
+
+def _find_feeds(data: Any) -> Iterator[list[Any]]:
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _FEED_KEYS and isinstance(value, dict) and isinstance(value.get("edges"), list):
+                    yield value["edges"]
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+
+
+def _read_edges(edges: list[Any], currency: str) -> list[ListingData]:
+    """Listings of the feed's edges; rows that are not listings (headers, ads) have no `listing`."""
+    candidates = [edge["node"]["listing"] for edge in edges if isinstance(_get(edge, "node", "listing"), dict)]
+    listings: dict[str, ListingData] = {}
+    for candidate in candidates:
+        listing = _json_listing(candidate, currency)
+        if listing is not None:
+            listings.setdefault(listing.external_id, listing)
+    if candidates and not listings:
+        raise ScanError(
+            ErrorClass.MARKUP_CHANGED, f"none of the {len(candidates)} facebook feed listings could be read"
+        )
+    return list(listings.values())
+
+
+def _json_listing(data: Mapping[str, Any], currency: str) -> ListingData | None:
+    listing_id = str(data.get("id") or "")
+    title = _clean(data.get("marketplace_listing_title")) or _clean(data.get("custom_title"))
+    if not listing_id.isdigit() or not title:
+        return None
+    price_data = (
+        data.get("listing_price") if isinstance(data.get("listing_price"), dict) else data.get("min_listing_price")
+    )
+    money = _json_money(price_data, currency)
+    was = _json_money(data.get("strikethrough_price"), currency)
+    extra: dict[str, Any] = {}
+    price_max = _json_money(data.get("max_listing_price"), currency)
+    if price_max is not None and money is not None and price_max[0] > money[0]:
+        extra["price_max"] = price_max[0]
+    display_title = _clean(data.get("custom_title"))
+    if display_title and display_title != title:
+        extra["display_title"] = display_title
+    subtitles = [_clean(_get(item, "subtitle")) for item in _list(data.get("custom_sub_titles_with_rendering_flags"))]
+    extra.update(_subtitle_extras([subtitle for subtitle in subtitles if subtitle]))
+    if _list(data.get("delivery_types")):
+        extra["delivery_types"] = [str(kind) for kind in data["delivery_types"]]
+    geocode = _get(data, "location", "reverse_geocode") or {}
+    location = ", ".join(part for part in (_clean(_get(geocode, "city")), _clean(_get(geocode, "state"))) if part)
+    return ListingData(
+        external_id=listing_id,
+        title=title,
+        url=listing_url(listing_id),
+        price=money[0] if money else None,
+        currency=money[1] if money else currency,
+        image_url=_clean(_get(data, "primary_listing_photo", "image", "uri")),
+        location=location or _clean(_get(geocode, "city_page", "display_name")),
+        seller=_clean(_get(data, "marketplace_listing_seller", "name")),
+        original_price=was[0] if was and money and was[0] != money[0] else None,
+        status=_status(data),
+        extra=extra,
+    )
+
+
+def _json_money(value: Any, currency: str) -> tuple[Decimal, str] | None:
+    """A GraphQL price: `amount` is exact, `formatted_amount` tells the currency ("Free" is 0)."""
+    if not isinstance(value, dict):
+        return None
+    formatted = parse_price(_clean(value.get("formatted_amount")), default_currency=currency)
+    amount = _decimal(value.get("amount"))
+    if amount is not None:
+        return amount, formatted.currency if formatted else currency
+    return (formatted.amount, formatted.currency) if formatted else None
+
+
+def _status(data: Mapping[str, Any]) -> ListingStatusName:
+    if data.get("is_sold") is True:
+        return "sold"
+    if data.get("is_pending") is True:
+        return "pending"
+    return "active"
+
+
+# --- rendered cards ---------------------------------------------------------------------------
+
+
+def _read_cards(body: str, currency: str) -> list[ListingData]:
+    """Listings of the rendered cards: `a[href*="/marketplace/item/<id>"]` with an image and
+    text lines in a fixed order."""
+    if "/marketplace/item/" not in body:
+        return []
+    links = SoupStrainer("a", href=_ITEM_HREF)
+    cards: dict[str, ListingData] = {}
+    for anchor in BeautifulSoup(body, "lxml", parse_only=links).find_all("a", href=_ITEM_HREF):
+        listing = _card_listing(anchor, currency)
+        if listing is not None:
+            cards.setdefault(listing.external_id, listing)
+    return list(cards.values())
+
+
+def _card_listing(anchor: Tag, currency: str) -> ListingData | None:
+    match = _ITEM_HREF.search(str(anchor["href"]))
+    lines = _text_lines(anchor)
+    if match is None or not lines:
+        return None
+    price: Decimal | None = None
+    was: Decimal | None = None
+    if all(len(text) <= _PRICE_TEXT_MAX and _PRICE_TEXT.fullmatch(text) for text in lines[0]):
+        amounts = [parse_price(text, default_currency=currency) for text in lines.pop(0)]
+        current = amounts[0]
+        price, currency = (current.amount, current.currency) if current else (None, currency)
+        if len(amounts) > 1 and amounts[1] is not None and amounts[1].amount != price:
+            was = amounts[1].amount
+    if not lines:
+        return None
+    title = " ".join(lines.pop(0))
+    rest = [" ".join(line) for line in lines]
+    location = rest.pop(0) if rest and not _MILEAGE.match(rest[0]) and not _SHIPS.match(rest[0]) else None
+    extra = _subtitle_extras([text for text in rest if not _SHIPS.match(text)])
+    if any(_SHIPS.match(text) for text in rest):
+        extra["ships_to_you"] = True
+    image = anchor.find("img", src=True)
+    src = str(image["src"]) if image is not None else ""
+    return ListingData(
+        external_id=match.group(1),
+        title=title,
+        url=listing_url(match.group(1)),
+        price=price,
+        currency=currency,
+        image_url=src if src.startswith("http") else None,
+        location=location,
+        original_price=was,
+        extra=extra,
+    )
+
+
+def _text_lines(anchor: Tag) -> list[list[str]]:
+    """The card's text, one entry per block: strings sharing their nearest `div` are one line
+    (the current and the struck-out price are two spans of one line)."""
+    lines: list[list[str]] = []
+    last_block: Tag | None = None
+    for string in anchor.find_all(string=True):
+        text = _clean(str(string))
+        if not text:
+            continue
+        block = string.find_parent("div") or anchor
+        if block is last_block and lines:
+            lines[-1].append(text)
+        else:
+            lines.append([text])
+            last_block = block
+    return lines
+
+
+def _subtitle_extras(subtitles: list[str]) -> dict[str, Any]:
+    """Subtitles as shown ("16K miles", "300 miles · Dealership") and the mileage they state."""
+    if not subtitles:
+        return {}
+    extra: dict[str, Any] = {"subtitles": subtitles}
+    for subtitle in subtitles:
+        match = _MILEAGE.search(subtitle)
+        mileage = _mileage(match.group(1), thousands=bool(match.group(2))) if match else None
+        if match and mileage is not None:
+            extra["mileage"] = mileage
+            extra["mileage_unit"] = "km" if match.group(3).lower() == "km" else "miles"
+            break
+    return extra
+
+
+def _mileage(number: str, *, thousands: bool) -> int | None:
+    """The number of a mileage: with K it counts thousands (8.1K is 8100), without K its commas
+    and dots separate thousands (85,000)."""
+    if not thousands:
+        return int(re.sub(r"[.,]", "", number))
+    amount = _decimal(number.replace(",", "."))
+    return int(amount * 1000) if amount is not None else None
+
+
+# --- pages without listings -------------------------------------------------------------------
+
+
+def _unreadable_page(body: str) -> ScanError:
+    """Why a page with neither a feed nor cards has no listings: a login wall, a check, or markup
+    this parser no longer knows. (A logged-out page with listings also has a login form.)"""
+    soup = BeautifulSoup(body, "lxml")
+    login_form = soup.select_one("form#login_form, form[action*='/login'], input[name='pass']")
+    if login_form is not None or _LOGIN_TEXT.search(soup.get_text(" ", strip=True)):
+        return ScanError(ErrorClass.LOGIN_WALL, "facebook shows a login form instead of Marketplace")
+    if soup.select_one("form[action*='/checkpoint'], [id*='captcha'], iframe[src*='captcha']") is not None:
+        return ScanError(ErrorClass.CAPTCHA, "facebook asks for a security check")
+    return ScanError(ErrorClass.MARKUP_CHANGED, "no Marketplace feed data and no listing cards on the page")
+
+
+def _get(value: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A finite amount, or None ("NaN" and "Infinity" parse as decimals but are no price)."""
+    try:
+        amount = Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+    return amount if amount is not None and amount.is_finite() else None

@@ -1,0 +1,261 @@
+"""The craigslist adapter: both forms of the results page, its awkward rows, and the requests
+`search()` makes from a saved search."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from scanner.errors import ErrorClass, ScanError
+from scanner.marketplaces import get_adapter
+from scanner.marketplaces.base import ListingData, SearchQuery
+from scanner.marketplaces.craigslist import CraigslistAdapter
+from tests.marketplaces.fake_http import FakeClient, fixture_text, with_query
+
+TORONTO = "https://toronto.craigslist.org/search/sss"
+
+
+def parse(name: str, source_url: str | None = None) -> list[ListingData]:
+    return CraigslistAdapter().parse(fixture_text(f"craigslist/{name}"), source_url=source_url)
+
+
+def by_id(listings: list[ListingData]) -> dict[str, ListingData]:
+    return {listing.external_id: listing for listing in listings}
+
+
+def test_registry_gives_the_craigslist_adapter() -> None:
+    assert isinstance(get_adapter("craigslist"), CraigslistAdapter)
+
+
+# --- the static no-JS list -----------------------------------------------------------------------
+
+
+def test_static_row_gives_title_price_location_and_canonical_url() -> None:
+    norco = by_id(parse("static_toronto_page1.html"))["7712345601"]
+    assert norco.title == "Norco road bike 54cm"
+    assert norco.price == Decimal("450")
+    assert norco.location == "Toronto"
+    assert norco.url == "https://toronto.craigslist.org/tor/bik/d/toronto-norco-road-bike-54cm/7712345601.html"
+    assert norco.status == "active"
+
+
+def test_see_also_row_is_not_a_listing() -> None:
+    assert [listing.external_id for listing in parse("static_toronto_page1.html")] == [
+        "7712345601",
+        "Xq3_k9-ZpL2mWv7RtY1aBc",
+        "7712345603",
+    ]
+
+
+def test_view_url_gives_its_token_as_id_and_loses_tracking_parameters() -> None:
+    kids_bike = parse("static_toronto_page1.html")[1]
+    assert kids_bike.external_id == "Xq3_k9-ZpL2mWv7RtY1aBc"
+    assert (
+        kids_bike.url == "https://toronto.craigslist.org/view/d/etobicoke-kids-bike-fahrrad-fur/Xq3_k9-ZpL2mWv7RtY1aBc"
+    )
+
+
+def test_titles_keep_non_ascii_text_and_decode_entities() -> None:
+    titles = [listing.title for listing in parse("static_toronto_page1.html")]
+    assert titles[1] == "Kids bike – Fahrrad für Kinder ä 日本語 🚲"
+    assert titles[2] == "Tom & Jerry's tandem bike"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "external_id"),
+    [("static_toronto_page1.html", "7712345603"), ("static_toronto_page2.html", "7712345605")],
+    ids=["empty price element", "no price element"],
+)
+def test_row_without_a_price_has_price_none(fixture: str, external_id: str) -> None:
+    assert by_id(parse(fixture))[external_id].price is None
+
+
+def test_canadian_city_site_prices_are_in_canadian_dollars() -> None:
+    assert {listing.currency for listing in parse("static_toronto_page2.html")} == {"CAD"}
+
+
+def test_aligned_json_ld_adds_image_postal_code_and_coordinates() -> None:
+    norco = parse("static_toronto_page1.html")[0]
+    assert norco.image_url == "https://images.craigslist.org/00a0a_fixtureNorco_600x450.jpg"
+    assert norco.extra["postal_code"] == "M6J 1E6"
+    assert (norco.extra["latitude"], norco.extra["longitude"]) == (43.6465, -79.4196)
+
+
+# --- the rendered gallery cards ----------------------------------------------------------------
+
+
+def test_rendered_card_gives_pid_price_location_age_distance_and_image() -> None:
+    trek = parse("rendered_gallery_boston.html")[0]
+    assert trek.external_id == "7712340001"
+    assert trek.title == "Trek FX 3 hybrid"
+    assert trek.price == Decimal("650")
+    assert trek.currency == "USD"
+    assert trek.location == "Somerville"
+    assert trek.extra["posted"] == "3 mins ago"
+    assert trek.extra["distance_mi"] == Decimal("2.4")
+    assert trek.image_url == "https://images.craigslist.org/00t0t_trekFx3_0CI0t2_300x300.jpg"
+    assert trek.url == "https://boston.craigslist.org/gbs/bik/d/somerville-trek-fx-hybrid/7712340001.html"
+
+
+def test_placeholder_card_is_skipped_and_the_hidden_static_list_ignored() -> None:
+    assert [listing.external_id for listing in parse("rendered_gallery_boston.html")] == [
+        "7712340001",
+        "7712340002",
+        "7712340003",
+        "7712340004",
+        "7712340005",
+    ]
+
+
+def test_card_without_price_or_loaded_image_has_none_for_both() -> None:
+    pump = by_id(parse("rendered_gallery_boston.html"))["7712340003"]
+    assert (pump.price, pump.image_url) == (None, None)
+
+
+def test_image_of_a_browser_saved_page_maps_back_to_the_image_host() -> None:
+    balance_bike = by_id(parse("rendered_gallery_boston.html"))["7712340005"]
+    assert balance_bike.image_url == "https://images.craigslist.org/00k0k_balanceBike_0CI0t2_300x300.jpg"
+    assert balance_bike.title == "Kid's balance bike"
+
+
+def test_unaligned_json_ld_fills_in_a_card_whose_title_and_price_match_one_entry() -> None:
+    brompton = by_id(parse("rendered_gallery_boston.html"))["7712340002"]
+    assert brompton.image_url == "https://images.craigslist.org/00b0b_bromptonA_600x450.jpg"
+    assert brompton.extra["postal_code"] == "02139"
+
+
+@pytest.mark.parametrize(
+    "external_id", ["7712340003", "7712340004"], ids=["title on two entries", "entry price differs"]
+)
+def test_unaligned_json_ld_leaves_ambiguous_cards_alone(external_id: str) -> None:
+    card = by_id(parse("rendered_gallery_boston.html"))[external_id]
+    assert card.image_url is None
+    assert "postal_code" not in card.extra
+
+
+# --- pages without listings --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fixture", ["static_zero_results.html", "rendered_zero_results.html"])
+def test_genuine_zero_result_page_is_an_empty_list(fixture: str) -> None:
+    assert parse(fixture) == []
+
+
+@pytest.mark.parametrize("fixture", ["changed_markup.html", "static_unreadable_rows.html"])
+def test_page_it_cannot_read_is_markup_changed_not_zero_results(fixture: str) -> None:
+    with pytest.raises(ScanError) as raised:
+        parse(fixture)
+    assert raised.value.error_class is ErrorClass.MARKUP_CHANGED
+
+
+def test_block_notice_is_forbidden() -> None:
+    with pytest.raises(ScanError) as raised:
+        parse("blocked.html")
+    assert raised.value.error_class is ErrorClass.FORBIDDEN
+
+
+@pytest.mark.parametrize("body", ["", "\x00\x01garbage", "<html><body><ol><li>", '{"not": "html"}'])
+def test_junk_is_a_scan_error_never_a_crash(body: str) -> None:
+    with pytest.raises(ScanError):
+        CraigslistAdapter().parse(body)
+
+
+# --- search(): the requests built from a saved search ------------------------------------------
+
+
+def pages(*names: str) -> FakeClient:
+    """A craigslist that serves the named pages in order of `s=` offset (first page has none)."""
+    offsets: dict[int, str] = {}
+
+    def answer(url: str, params: dict[str, object]) -> tuple[str, str]:
+        offset = int(str(params.get("s", 0)))
+        offsets.setdefault(offset, names[min(len(offsets), len(names) - 1)])
+        return fixture_text(f"craigslist/{offsets[offset]}"), with_query(url, params)
+
+    return FakeClient(answer)
+
+
+def test_search_asks_the_city_site_with_prices_postal_code_radius_and_condition() -> None:
+    client = pages("static_zero_results.html")
+    query = SearchQuery(
+        query="road bike",
+        min_price=Decimal("100.50"),
+        max_price=Decimal("450.25"),
+        location="boston 02139",
+        radius_miles=10,
+        condition="used",
+    )
+    CraigslistAdapter().search(query, client)
+    assert client.calls[0].url == "https://boston.craigslist.org/search/sss"
+    assert client.calls[0].params == {
+        "query": "road bike",
+        "min_price": "100",
+        "max_price": "451",
+        "postal": "02139",
+        "search_distance": "10",
+        "condition": ["20", "30", "40", "50"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("location", "url", "postal"),
+    [
+        ("toronto", "https://toronto.craigslist.org/search/sss", None),
+        ("M5V 2T6", "https://www.craigslist.org/search/sss", "M5V 2T6"),
+        ("sfbay.craigslist.org", "https://sfbay.craigslist.org/search/sss", None),
+        ("https://newyork.craigslist.org/search/mnh/apa", "https://newyork.craigslist.org/search/mnh/apa", None),
+    ],
+)
+def test_search_location_is_a_city_site_a_postal_code_or_a_search_url(
+    location: str, url: str, postal: str | None
+) -> None:
+    client = pages("static_zero_results.html")
+    CraigslistAdapter().search(SearchQuery(query="desk", location=location), client)
+    assert client.calls[0].url == url
+    assert client.calls[0].params.get("postal") == postal
+
+
+def test_radius_without_a_postal_code_is_not_sent() -> None:
+    client = pages("static_zero_results.html")
+    CraigslistAdapter().search(SearchQuery(query="desk", location="boston", radius_miles=25), client)
+    assert "search_distance" not in client.calls[0].params
+
+
+@pytest.mark.parametrize("location", ["www.ebay.com", "york!", "new york"])
+def test_location_that_is_not_one_craigslist_site_is_a_configuration_error(location: str) -> None:
+    with pytest.raises(ScanError) as raised:
+        CraigslistAdapter().search(SearchQuery(query="desk", location=location), pages("static_zero_results.html"))
+    assert raised.value.error_class is ErrorClass.CONFIGURATION
+
+
+def test_search_pages_by_offset_until_a_page_brings_nothing_new() -> None:
+    client = pages("static_toronto_page1.html", "static_toronto_page2.html", "static_zero_results.html")
+    listings = CraigslistAdapter().search(SearchQuery(query="bike", location="toronto", max_pages=5), client)
+    assert [call.params.get("s") for call in client.calls] == [None, 3, 5]
+    assert len(listings) == 5
+    assert {listing.currency for listing in listings} == {"CAD"}
+
+
+def test_search_reads_no_more_than_max_pages() -> None:
+    client = pages("static_toronto_page1.html", "static_toronto_page2.html", "static_zero_results.html")
+    CraigslistAdapter().search(SearchQuery(query="bike", location="toronto", max_pages=2), client)
+    assert len(client.calls) == 2
+
+
+def test_search_stops_when_the_site_ignores_the_offset() -> None:
+    client = FakeClient(lambda url, params: (fixture_text("craigslist/static_toronto_page1.html"), TORONTO))
+    listings = CraigslistAdapter().search(SearchQuery(query="bike", location="toronto", max_pages=5), client)
+    assert len(client.calls) == 2
+    assert len(listings) == 3
+
+
+@pytest.mark.parametrize("fixture", ["static_toronto_page1.html", "rendered_gallery_boston.html"])
+def test_page_cut_off_anywhere_is_read_or_a_scan_error(fixture: str) -> None:
+    body = fixture_text(f"craigslist/{fixture}")
+    for end in range(0, len(body), max(1, len(body) // 40)):
+        try:
+            listings = CraigslistAdapter().parse(body[:end])
+        except ScanError:
+            continue
+        assert all(isinstance(listing, ListingData) for listing in listings)
