@@ -1,0 +1,225 @@
+"""The alert outbox: notifications are written in the scan's transaction and sent later as digests.
+
+Writing the alert with the deal means a crash can never lose one; sending from the outbox means
+a slow or broken mail server never slows a scan. Each (search, recipient) gets one digest per
+delivery run. A row is claimed inside the transaction that sends it — `FOR UPDATE SKIP LOCKED`
+on PostgreSQL, the single-writer lock that the claiming UPDATE takes on SQLite — so two workers
+never send the same notification, and a worker that dies mid-send leaves it pending, not lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.settings import Settings
+from models.tables import Notification, NotificationStatus, Search
+from models.types import utcnow
+from scanner.alerts.once import insert_once
+from scanner.alerts.render import build_digest, render_alert
+from scanner.alerts.smtp import DeliveryError, Mailer
+
+if TYPE_CHECKING:
+    from scanner.deals import Finding
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did, counted in notifications (one digest e-mail carries several)."""
+
+    smtp_configured: bool = True
+    sent: int = 0  # accepted by the SMTP server in this run
+    emails: int = 0  # digests accepted
+    deferred: int = 0  # failed in this run, still pending: will be retried
+    failed: int = 0  # failed in this run for the last allowed time
+    pending: int = 0  # left pending after this run
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def retry_needed(self) -> bool:
+        return self.deferred > 0
+
+    def summary(self) -> str:
+        if not self.smtp_configured:
+            return f"SMTP not configured (set SMTP_HOST): {_count(self.pending)} stay pending"
+        line = f"sent {_count(self.sent)} in {self.emails} e-mail{'s' if self.emails != 1 else ''}"
+        if self.deferred:
+            line += f"; {self.deferred} will be retried"
+        if self.failed:
+            line += f"; {self.failed} failed for good"
+        line += f"; {self.pending} pending"
+        if self.errors:
+            line += f" (last error: {self.errors[-1]})"
+        return line
+
+
+def _count(number: int) -> str:
+    return f"{number} notification{'s' if number != 1 else ''}"
+
+
+def queue_alerts(session: Session, search: Search, new_deals: Sequence[tuple[int, Finding]], *, now: datetime) -> int:
+    """Queue one notification per new deal and recipient, in the caller's transaction.
+
+    The deals of one listing found together share one card, so the digest shows it once with every
+    reason. Returns how many notifications were queued (a clash with an existing one is skipped).
+    """
+    recipients = list(dict.fromkeys(address.strip() for address in search.alert_recipients if address.strip()))
+    if not recipients or not new_deals:
+        return 0
+    by_listing: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
+    for deal_id, finding in new_deals:
+        by_listing[finding.observed.listing_id].append((deal_id, finding))
+    rows = []
+    for listing_id, deals in by_listing.items():
+        alert = render_alert(search, [finding for _, finding in deals])
+        for deal_id, finding in deals:
+            for recipient in recipients:
+                rows.append(
+                    {
+                        "search_id": search.id,
+                        "listing_id": listing_id,
+                        "deal_id": deal_id,
+                        "reason": finding.reason,
+                        "recipient": recipient,
+                        "subject": alert.subject,
+                        "body_text": alert.text,
+                        "body_html": alert.html,
+                        "status": NotificationStatus.PENDING,
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                )
+    inserted = insert_once(
+        session,
+        Notification.__table__,  # type: ignore[arg-type]
+        rows,
+        unique=("search_id", "listing_id", "reason", "recipient"),
+        returning=(col(Notification.id),),
+    )
+    return len(inserted)
+
+
+def count_pending(engine: Engine) -> int:
+    with Session(engine) as session:
+        pending = Notification.status == NotificationStatus.PENDING
+        return session.exec(select(func.count()).select_from(Notification).where(pending)).one()
+
+
+def requeue_failed(engine: Engine) -> int:
+    """Give failed notifications a fresh set of attempts (after fixing the mail settings)."""
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(Notification)
+            .where(col(Notification.status) == NotificationStatus.FAILED)
+            .values(status=NotificationStatus.PENDING, attempts=0, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def deliver_pending(engine: Engine, settings: Settings, *, now: datetime | None = None) -> DeliveryReport:
+    """Send every pending notification as one digest per (search, recipient).
+
+    A notification is marked sent only after the server accepted its digest; a failure counts an
+    attempt and stores the reason, and the last allowed attempt marks it failed. Without SMTP
+    settings nothing is touched.
+    """
+    if not settings.smtp_configured:
+        return DeliveryReport(smtp_configured=False, pending=count_pending(engine))
+    report = DeliveryReport()
+    with Session(engine) as session:
+        groups = session.exec(
+            select(Notification.search_id, Notification.recipient)
+            .where(Notification.status == NotificationStatus.PENDING)
+            .group_by(col(Notification.search_id), col(Notification.recipient))
+            .order_by(func.min(Notification.id))
+        ).all()
+    with Mailer(settings) as mailer:
+        for search_id, recipient in groups:
+            _deliver_digest(engine, settings, mailer, search_id, recipient, now or utcnow(), report)
+    report.pending = count_pending(engine)
+    return report
+
+
+def _claim(session: Session, search_id: int, recipient: str) -> list[int]:
+    """Take all of the group's pending rows for this transaction and count the attempt.
+
+    The group's oldest pending row is its token: on PostgreSQL it is locked with SKIP LOCKED, so a
+    group another worker is sending is skipped whole (locking row by row could split one digest
+    between two workers). On SQLite the claiming UPDATE waits for the one writer, after which
+    rows already sent are no longer pending.
+    """
+    group = (
+        col(Notification.status) == NotificationStatus.PENDING,
+        col(Notification.search_id) == search_id,
+        col(Notification.recipient) == recipient,
+    )
+    oldest = select(func.min(Notification.id)).where(*group).scalar_subquery()
+    token = select(Notification.id).where(col(Notification.id) == oldest, *group).with_for_update(skip_locked=True)
+    if session.exec(token).first() is None:
+        return []
+    claimed = session.execute(
+        update(Notification)
+        .where(*group)
+        .values(attempts=col(Notification.attempts) + 1)
+        .returning(col(Notification.id))
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(row[0] for row in claimed)
+
+
+def _deliver_digest(
+    engine: Engine,
+    settings: Settings,
+    mailer: Mailer,
+    search_id: int,
+    recipient: str,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        ids = _claim(session, search_id, recipient)
+        if not ids:
+            return
+        notifications = list(
+            session.exec(select(Notification).where(col(Notification.id).in_(ids)).order_by(col(Notification.id)))
+        )
+        search = session.get(Search, search_id)
+        message = build_digest(
+            notifications,
+            search_name=search.name if search else f"search {search_id}",
+            recipient=recipient,
+            sender=settings.smtp_from,
+            now=now,
+        )
+        try:
+            mailer.send(message)
+        except DeliveryError as error:
+            reason = str(error)
+            report.errors.append(reason)
+            for notification in notifications:
+                notification.last_error = reason
+                if notification.attempts >= settings.notify_max_attempts:
+                    notification.status = NotificationStatus.FAILED
+                    report.failed += 1
+                else:
+                    report.deferred += 1
+            log.warning("alert digest to %s for search %s not sent: %s", recipient, search_id, reason)
+            return
+        for notification in notifications:
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = now
+            notification.last_error = None
+        report.sent += len(notifications)
+        report.emails += 1
+        log.info("sent alert digest with %d deal(s) for search %s to %s", len(notifications), search_id, recipient)

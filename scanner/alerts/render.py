@@ -1,0 +1,210 @@
+"""What an alert says: one card per deal listing, and one digest e-mail per search and recipient.
+
+Cards are rendered when the deal is found (the figures are those of that moment) and stored on
+the notification; the digest only wraps stored cards. Everything that came from a marketplace is
+escaped by Jinja2's autoescape, and only http(s) URLs ever reach an `href` or `src`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from models.tables import DealReason, Marketplace, Notification, Search
+
+if TYPE_CHECKING:
+    from scanner.deals import Finding
+
+SUBJECT_MAX = 300
+_TITLE_IN_SUBJECT = 90
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "CHF": "CHF "}
+_MARKETPLACE_NAMES = {
+    Marketplace.DEMO: "Demo market",
+    Marketplace.EBAY: "eBay",
+    Marketplace.CRAIGSLIST: "Craigslist",
+    Marketplace.FACEBOOK: "Facebook Marketplace",
+    Marketplace.MERCARI: "Mercari",
+    Marketplace.JSONLD: "Web shop",
+}
+
+_templates = Environment(
+    loader=PackageLoader("scanner.alerts", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """The stored form of one deal listing's alert: a subject and a card in text and HTML."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """`$1,299.99`, `$600` (no `.00`), `1,200 SEK` for currencies without a short symbol."""
+    number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+
+
+def percent(value: Decimal) -> str:
+    return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is absolute http(s) — never `javascript:`, `data:` or a relative path."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace, so marketplace text cannot break an e-mail header."""
+    return " ".join(text.split())
+
+
+def marketplace_name(marketplace: str) -> str:
+    try:
+        return _MARKETPLACE_NAMES[Marketplace(marketplace)]
+    except ValueError:
+        return marketplace
+
+
+def reason_line(search: Search, finding: Finding) -> str:
+    """The one line that says why this is a deal."""
+    currency = finding.observed.data.currency
+    if finding.reason is DealReason.TARGET_PRICE:
+        assert search.target_price is not None
+        target = money(search.target_price, currency)
+        under = search.target_price - finding.total
+        return f"{money(under, currency)} under your target of {target}" if under > 0 else f"at your target of {target}"
+    if finding.reason is DealReason.BELOW_MARKET:
+        assert finding.market is not None and finding.score is not None
+        market = finding.market
+        return (
+            f"{percent(finding.score)} under the market price of {money(market.median, currency)}"
+            f" ({market.sample_size} listings)"
+        )
+    if finding.reason is DealReason.PRICE_DROP:
+        assert finding.observed.previous_total is not None and finding.drop_pct is not None
+        was = money(finding.observed.previous_total, currency)
+        return f"dropped {percent(finding.drop_pct)} from {was} to {money(finding.total, currency)}"
+    return "new listing"
+
+
+def _short_reason(finding: Finding) -> str:
+    if finding.reason is DealReason.TARGET_PRICE:
+        return "under your target"
+    if finding.reason is DealReason.BELOW_MARKET and finding.score is not None:
+        return f"{percent(finding.score)} under market"
+    if finding.reason is DealReason.PRICE_DROP and finding.drop_pct is not None:
+        return f"dropped {percent(finding.drop_pct)}"
+    return "new listing"
+
+
+def _market_line(finding: Finding) -> str:
+    market, currency = finding.market, finding.observed.data.currency
+    if market is None:
+        return "Market price: not enough data yet"
+    line = f"Market price {money(market.median, currency)} ({market.sample_size} listings)"
+    if finding.score is None or finding.score == 0:
+        return f"{line} · at market"
+    direction = "under" if finding.score > 0 else "over"
+    return f"{line} · {percent(abs(finding.score))} {direction}"
+
+
+def _shipping_note(shipping: Decimal | None, currency: str) -> str | None:
+    if shipping is None:
+        return None
+    return "free shipping" if shipping == 0 else f"incl. {money(shipping, currency)} shipping"
+
+
+def render_alert(search: Search, findings: Sequence[Finding]) -> Alert:
+    """The alert for one listing that is a deal for one or more reasons (all from this scan)."""
+    first = findings[0]
+    data = first.observed.data
+    context = {
+        "title": one_line(data.title) or "(untitled listing)",
+        "url": safe_url(data.url),
+        "image": safe_url(data.image_url),
+        "total": money(first.total, data.currency),
+        "shipping": _shipping_note(data.shipping, data.currency),
+        "reasons": [reason_line(search, finding) for finding in findings],
+        "market": _market_line(first),
+        "marketplace": marketplace_name(first.observed.marketplace),
+        "location": one_line(data.location or "") or None,
+        "condition": one_line(data.condition or "") or None,
+    }
+    title = context["title"]
+    if len(title) > _TITLE_IN_SUBJECT:
+        title = title[: _TITLE_IN_SUBJECT - 1].rstrip() + "…"
+    reasons = ", ".join(_short_reason(finding) for finding in findings)
+    subject = one_line(f"{search.name}: {title} — {context['total']}, {reasons}")[:SUBJECT_MAX]
+    return Alert(
+        subject=subject,
+        text=_templates.get_template("card.txt").render(context).strip(),
+        html=_templates.get_template("card.html").render(context).strip(),
+    )
+
+
+def message_id(notification_ids: Sequence[int], sender: str) -> str:
+    """The same notifications always get the same Message-ID, so a resent digest is recognisable."""
+    key = "-".join(str(number) for number in notification_ids)
+    if len(notification_ids) > 5:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+        key = f"{notification_ids[0]}-{notification_ids[-1]}.{digest}"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<deal-scout.n{key}@{domain}>"
+
+
+def build_digest(
+    notifications: Sequence[Notification], *, search_name: str, recipient: str, sender: str, now: datetime
+) -> EmailMessage:
+    """One multipart (text + HTML) e-mail with every pending alert of one search for one recipient.
+
+    A listing that is a deal for several reasons in one scan has one card on several
+    notifications; it is shown once.
+    """
+    cards: dict[tuple[int, str], Notification] = {}
+    for notification in notifications:
+        cards.setdefault((notification.listing_id, notification.body_html), notification)
+    shown = list(cards.values())
+    heading = (
+        f"A deal for {one_line(search_name)}" if len(shown) == 1 else f"{len(shown)} deals for {one_line(search_name)}"
+    )
+    subject = shown[0].subject if len(shown) == 1 else heading
+    context = {"heading": heading, "search_name": search_name, "recipient": recipient}
+
+    message = EmailMessage()
+    message["Subject"] = one_line(subject)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id([n.id for n in notifications if n.id is not None], sender)
+    message.set_content(_templates.get_template("digest.txt").render(context, cards=[n.body_text for n in shown]))
+    message.add_alternative(
+        # The cards were rendered with autoescape by `render_alert`; they are trusted HTML here.
+        _templates.get_template("digest.html").render(context, cards=[Markup(n.body_html) for n in shown]),
+        subtype="html",
+    )
+    return message

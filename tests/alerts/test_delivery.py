@@ -1,0 +1,224 @@
+"""Delivering the outbox to a real SMTP server: one digest per search and recipient, each alert
+exactly once, failures counted and retried, nothing attempted without SMTP settings."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models.tables import Listing, Notification, NotificationStatus, Search
+from scanner.alerts import DeliveryReport, deliver_pending, requeue_failed
+from scanner.deals import find_deals
+from scanner.observed import ObservedListing
+
+# The login tests speak plain SMTP to a local test server; aiosmtpd warns about exactly that.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+def outbox(engine: Engine) -> list[Notification]:
+    with Session(engine) as session:
+        return list(session.exec(select(Notification).order_by(Notification.id)))
+
+
+def summary(report: DeliveryReport) -> tuple[int, int, int, int, int, bool]:
+    return report.sent, report.emails, report.deferred, report.failed, report.pending, report.retry_needed
+
+
+@pytest.fixture
+def scan(session, settings, now):
+    """Run the deal rules for one scan of `search` and commit, as the pipeline does."""
+
+    def scan(search: Search, observed: list[ObservedListing], *, minutes_later: int = 0) -> int:
+        deals = find_deals(
+            session, search, observed, baseline=False, now=now + timedelta(minutes=minutes_later), settings=settings
+        )
+        session.commit()
+        return len(deals)
+
+    return scan
+
+
+@pytest.fixture
+def three_deals(shop, scan) -> tuple[Search, list[Listing], list[ObservedListing]]:
+    """One scan of a search with a $600 target that found three listings under it."""
+    search = shop.search(target_price=Decimal("600"))
+    listings = shop.history(search, "480", "510", "595")
+    observed = [shop.observe(listing) for listing in listings]
+    assert scan(search, observed) == 3
+    return search, listings, observed
+
+
+def test_one_scan_with_three_deals_sends_one_digest_listing_all_three(
+    engine, three_deals, smtp_server, make_settings, now
+) -> None:
+    _search, listings, _observed = three_deals
+
+    report = deliver_pending(engine, make_settings(smtp_server.port), now=now)
+
+    assert summary(report) == (3, 1, 0, 0, 0, False)
+    [message] = smtp_server.messages
+    assert (message["To"], message["From"]) == ("ana@example.com", "Deal Scout <alerts@scout.example>")
+    assert message["Subject"] == "3 deals for Switch OLED"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for listing in listings:
+        assert listing.title in text
+        assert f'<a href="{listing.url}"' in html
+    ids = "-".join(str(notification.id) for notification in outbox(engine))
+    assert message["Message-ID"] == f"<deal-scout.n{ids}@scout.example>"
+    assert "remove this address from the search" in text
+    assert [(n.status, n.sent_at, n.attempts) for n in outbox(engine)] == [(NotificationStatus.SENT, now, 1)] * 3
+
+
+def test_the_same_observations_again_create_and_send_nothing(
+    engine, three_deals, scan, smtp_server, make_settings, now
+) -> None:
+    search, _listings, observed = three_deals
+    deliver_pending(engine, make_settings(smtp_server.port), now=now)
+
+    assert scan(search, observed, minutes_later=15) == 0
+    report = deliver_pending(engine, make_settings(smtp_server.port), now=now + timedelta(minutes=15))
+
+    assert summary(report) == (0, 0, 0, 0, 0, False)
+    assert len(smtp_server.messages) == 1
+
+
+def test_each_recipient_of_each_search_gets_its_own_digest(engine, shop, scan, smtp_server, make_settings) -> None:
+    for name, price in (("Switch OLED", "480"), ("Steam Deck", "350")):
+        search = shop.search(name=name, target_price=Decimal("600"), alert_recipients=["ana@x.example", "bo@x.example"])
+        scan(search, [shop.observe(shop.listing(search, price))])
+
+    report = deliver_pending(engine, make_settings(smtp_server.port))
+
+    assert (report.sent, report.emails) == (4, 4)
+    assert sorted((m["To"], m["Subject"].split(":")[0]) for m in smtp_server.messages) == [
+        ("ana@x.example", "Steam Deck"),
+        ("ana@x.example", "Switch OLED"),
+        ("bo@x.example", "Steam Deck"),
+        ("bo@x.example", "Switch OLED"),
+    ]
+
+
+def test_when_smtp_is_down_alerts_stay_pending_with_the_attempt_and_error(
+    engine, three_deals, closed_port, make_settings, now
+) -> None:
+    report = deliver_pending(engine, make_settings(closed_port), now=now)
+
+    assert summary(report) == (0, 0, 3, 0, 3, True)
+    for notification in outbox(engine):
+        assert (notification.status, notification.attempts, notification.sent_at) == ("pending", 1, None)
+        assert notification.last_error.startswith("ConnectionRefusedError")
+        assert notification.last_error.endswith(f"(127.0.0.1:{closed_port})")
+
+
+def test_when_smtp_is_back_each_alert_is_delivered_exactly_once(
+    engine, three_deals, closed_port, smtp_server, make_settings
+) -> None:
+    deliver_pending(engine, make_settings(closed_port))
+    deliver_pending(engine, make_settings(closed_port))
+
+    first = deliver_pending(engine, make_settings(smtp_server.port))
+    second = deliver_pending(engine, make_settings(smtp_server.port))
+
+    assert summary(first) == (3, 1, 0, 0, 0, False)
+    assert summary(second) == (0, 0, 0, 0, 0, False)
+    assert len(smtp_server.messages) == 1
+    assert [(n.status, n.attempts, n.last_error) for n in outbox(engine)] == [("sent", 3, None)] * 3
+
+
+def test_after_the_last_attempt_an_alert_is_failed_until_requeued(
+    engine, three_deals, closed_port, smtp_server, make_settings
+) -> None:
+    down = make_settings(closed_port, notify_max_attempts=2)
+    assert deliver_pending(engine, down).retry_needed
+
+    last = deliver_pending(engine, down)
+
+    assert summary(last) == (0, 0, 0, 3, 0, False)
+    assert [(n.status, n.attempts) for n in outbox(engine)] == [("failed", 2)] * 3
+    assert deliver_pending(engine, make_settings(smtp_server.port)).sent == 0
+
+    assert requeue_failed(engine) == 3
+    assert [(n.status, n.attempts, n.last_error) for n in outbox(engine)] == [("pending", 0, None)] * 3
+    assert deliver_pending(engine, make_settings(smtp_server.port)).sent == 3
+
+
+def test_without_smtp_settings_nothing_is_attempted(engine, three_deals, make_settings) -> None:
+    report = deliver_pending(engine, make_settings(None))
+
+    assert (report.smtp_configured, report.pending, report.sent, report.retry_needed) == (False, 3, 0, False)
+    assert report.summary() == "SMTP not configured (set SMTP_HOST): 3 notifications stay pending"
+    assert [(n.status, n.attempts, n.last_error) for n in outbox(engine)] == [("pending", 0, None)] * 3
+
+
+def test_two_workers_delivering_at_once_send_each_alert_once(engine, shop, scan, smtp_server, make_settings) -> None:
+    recipients = [f"user{number}@x.example" for number in range(3)]
+    for number in range(4):
+        search = shop.search(name=f"Search {number}", target_price=Decimal("600"), alert_recipients=recipients)
+        scan(search, [shop.observe(listing) for listing in shop.history(search, "400", "450")])
+    smtp_server.mailbox.delay_seconds = 0.05
+    settings = make_settings(smtp_server.port)
+    start = threading.Barrier(2)
+    reports: list[DeliveryReport] = []
+
+    def worker() -> None:
+        start.wait(10)
+        reports.append(deliver_pending(engine, settings))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert sum(report.sent for report in reports) == 24
+    sent_to = Counter((m["To"], m["Subject"]) for m in smtp_server.messages)
+    assert len(sent_to) == 12 and set(sent_to.values()) == {1}
+    assert {n.status for n in outbox(engine)} == {"sent"}
+
+
+def test_the_smtp_login_is_used_when_a_user_is_set(engine, three_deals, smtp_server_with_login, make_settings) -> None:
+    user, password = smtp_server_with_login.login
+    settings = make_settings(smtp_server_with_login.port, smtp_user=user, smtp_password=password)
+
+    assert deliver_pending(engine, settings).sent == 3
+    assert len(smtp_server_with_login.messages) == 1
+
+
+def test_a_refused_login_is_recorded_without_the_password(
+    engine, three_deals, smtp_server_with_login, make_settings
+) -> None:
+    user, password = smtp_server_with_login.login
+    wrong = f"{password}-wrong"
+    settings = make_settings(smtp_server_with_login.port, smtp_user=user, smtp_password=wrong)
+
+    report = deliver_pending(engine, settings)
+
+    assert summary(report) == (0, 0, 3, 0, 3, True)
+    errors = {n.last_error for n in outbox(engine)}
+    assert len(errors) == 1 and errors.pop().startswith("SMTPAuthenticationError: 535")
+    assert password not in report.summary() and password not in str(errors)
+
+
+def test_without_a_user_no_login_is_tried(engine, three_deals, smtp_server_with_login, make_settings) -> None:
+    report = deliver_pending(engine, make_settings(smtp_server_with_login.port))
+
+    assert report.deferred == 3
+    assert outbox(engine)[0].last_error.startswith("SMTPSenderRefused: 530")
+
+
+@pytest.mark.parametrize(("tls", "error"), [("starttls", "SMTPNotSupportedError"), ("ssl", "SSLError")])
+def test_tls_is_never_skipped_when_the_server_cannot_do_it(
+    engine, three_deals, smtp_server, make_settings, tls, error
+) -> None:
+    report = deliver_pending(engine, make_settings(smtp_server.port, smtp_tls=tls))
+
+    assert (report.deferred, smtp_server.messages) == (3, [])
+    assert outbox(engine)[0].last_error.startswith(error)

@@ -1,0 +1,85 @@
+"""`python -m scanner notify`: send pending alerts now, one clear line, exit 0 only when nothing failed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from models.tables import Notification
+from scanner.deals import find_deals
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def notify(database_url):
+    """Run the real command against the test database and a local SMTP server on `port`."""
+
+    def notify(*args: str, port: int | None, **env: str) -> subprocess.CompletedProcess[str]:
+        smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_TLS": "none"} if port else {"SMTP_HOST": ""}
+        return subprocess.run(
+            [sys.executable, "-m", "scanner", "notify", *args],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url, "SMTP_FROM": "alerts@scout.example", **smtp, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    return notify
+
+
+@pytest.fixture
+def pending_alerts(shop, session, settings, now) -> int:
+    """Three deals of one scan, queued for one recipient and committed."""
+    search = shop.search(target_price=Decimal("600"))
+    observed = [shop.observe(listing) for listing in shop.history(search, "480", "510", "595")]
+    deals = find_deals(session, search, observed, baseline=False, now=now, settings=settings)
+    session.commit()
+    return len(deals)
+
+
+def test_notify_sends_pending_alerts_and_says_so(notify, pending_alerts, smtp_server) -> None:
+    result = notify(port=smtp_server.port)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "sent 3 notifications in 1 e-mail; 0 pending\n"
+    assert len(smtp_server.messages) == 1
+
+
+def test_notify_with_smtp_down_exits_1_and_keeps_them_pending(notify, pending_alerts, closed_port, session) -> None:
+    result = notify(port=closed_port)
+
+    assert result.returncode == 1
+    assert result.stdout.startswith("sent 0 notifications in 0 e-mails; 3 will be retried; 3 pending (last error: ")
+    assert "ConnectionRefusedError" in result.stdout
+    assert {(n.status, n.attempts) for n in session.exec(select(Notification))} == {("pending", 1)}
+
+
+def test_notify_retry_failed_requeues_and_sends(notify, pending_alerts, closed_port, smtp_server) -> None:
+    gave_up = notify(port=closed_port, NOTIFY_MAX_ATTEMPTS="1")
+    assert gave_up.returncode == 1
+    assert "3 failed for good" in gave_up.stdout
+
+    result = notify("--retry-failed", port=smtp_server.port)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "failed notifications requeued: 3",
+        "sent 3 notifications in 1 e-mail; 0 pending",
+    ]
+    assert len(smtp_server.messages) == 1
+
+
+def test_notify_without_smtp_settings_is_one_line_and_exit_2(notify, pending_alerts, session) -> None:
+    result = notify("--retry-failed", port=None)
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: SMTP not configured (set SMTP_HOST): 3 notifications stay pending\n"
+    assert {(n.status, n.attempts) for n in session.exec(select(Notification))} == {("pending", 0)}

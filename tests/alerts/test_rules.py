@@ -1,0 +1,252 @@
+"""The deal rules: which listings of a scan become deals, with which figures, and only once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models.settings import Settings
+from models.tables import Deal, DealReason, ListingStatus, Notification, Search
+from scanner.deals import MarketPrice, find_deals, market_price
+
+
+def reasons(deals: list[Deal]) -> list[tuple[int, DealReason]]:
+    return [(deal.listing_id, deal.reason) for deal in deals]
+
+
+def test_market_price_is_the_median_total_of_the_searchs_recent_listings(shop, session, settings, now) -> None:
+    search = shop.search()
+    shop.history(search, "100", "300")
+    shop.listing(search, "180", shipping="20")  # total 200
+    shop.listing(search, "900", status=ListingStatus.SOLD)  # sold and ended ones stand in for sale prices
+    shop.listing(search, "250", status=ListingStatus.ENDED, seen=now - timedelta(days=29))
+    shop.listing(search, "1", seen=now - timedelta(days=31))  # outside the 30-day window
+    shop.listing(search, "2", currency="EUR")
+    shop.listing(search, None)
+    shop.listing(shop.search(name="Other search"), "3")
+    shop.listing(None, "4")  # matched by no search
+
+    market = market_price(session, search.id, "USD", now, settings)
+
+    assert market == MarketPrice(median=Decimal("250"), sample_size=5, currency="USD")
+
+
+def test_market_price_of_an_even_sample_is_the_mean_of_the_middle_two(shop, session, settings, now) -> None:
+    search = shop.search()
+    shop.history(search, "100", "200.50", "300", "1000")
+
+    market = market_price(session, search.id, "USD", now, settings)
+
+    assert market == MarketPrice(median=Decimal("250.25"), sample_size=4, currency="USD")
+
+
+def test_market_price_below_the_minimum_sample_size_is_not_enough_data(shop, session, settings, now) -> None:
+    search = shop.search()
+    shop.history(search, "800", "900")
+
+    assert market_price(session, search.id, "USD", now, settings) is None
+
+
+def test_below_market_deal_records_score_market_price_and_sample_size(shop, session, settings, now) -> None:
+    search = shop.search(market_discount_pct=Decimal("30"), target_price=Decimal("600"))
+    shop.history(search, "800", "850", "900", "950", "1000")
+    bargain = shop.listing(search, "560", shipping="18")  # total 578; the median of all seven is 850
+    near_market = shop.listing(search, "700")  # 17.65% under: not enough for 30%
+
+    deals = find_deals(
+        session, search, [shop.observe(bargain), shop.observe(near_market)], baseline=False, now=now, settings=settings
+    )
+
+    assert reasons(deals) == [(bargain.id, DealReason.TARGET_PRICE), (bargain.id, DealReason.BELOW_MARKET)]
+    for deal in deals:
+        assert (deal.total_price, deal.currency, deal.score) == (Decimal("578"), "USD", Decimal("32"))
+        assert (deal.market_price, deal.sample_size, deal.detected_at) == (Decimal("850"), 7, now)
+
+
+def test_without_enough_market_data_there_is_no_below_market_deal_and_no_score(shop, session, settings, now) -> None:
+    search = shop.search(market_discount_pct=Decimal("10"), target_price=Decimal("600"))
+    shop.listing(search, "900")
+    cheap = shop.listing(search, "300")
+
+    deals = find_deals(session, search, [shop.observe(cheap)], baseline=False, now=now, settings=settings)
+
+    assert reasons(deals) == [(cheap.id, DealReason.TARGET_PRICE)]
+    assert (deals[0].score, deals[0].market_price, deals[0].sample_size) == (None, None, None)
+    notification = session.exec(select(Notification)).one()
+    assert "Market price: not enough data yet" in notification.body_text
+
+
+def test_target_price_compares_the_total_cost_including_shipping(shop, session, settings, now) -> None:
+    search = shop.search(target_price=Decimal("600"))
+    over_with_shipping = shop.listing(search, "590", shipping="20")
+    under = shop.listing(search, "570", shipping="15")
+    exactly = shop.listing(search, "600", shipping="0")
+
+    observed = [shop.observe(over_with_shipping), shop.observe(under), shop.observe(exactly)]
+    deals = find_deals(session, search, observed, baseline=False, now=now, settings=settings)
+
+    assert [(deal.listing_id, deal.total_price) for deal in deals] == [(under.id, Decimal("585")), (exactly.id, 600)]
+    texts = [n.body_text for n in session.exec(select(Notification).order_by(Notification.id))]
+    assert "Why: $15 under your target of $600" in texts[0]
+    assert "Why: at your target of $600" in texts[1]
+
+
+def test_target_price_applies_only_to_listings_in_the_searchs_currency(shop, session, settings, now) -> None:
+    search = shop.search(target_price=Decimal("600"), currency="USD")
+    euros = shop.listing(search, "500", currency="EUR")
+
+    assert find_deals(session, search, [shop.observe(euros)], baseline=False, now=now, settings=settings) == []
+
+
+def test_a_price_drop_of_enough_percent_and_amount_is_a_deal(shop, session, settings, now) -> None:
+    search = shop.search(price_drop_pct=Decimal("15"))
+    dropped = shop.listing(search, "575")
+    slightly = shop.listing(search, "575")
+
+    observed = [shop.observe(dropped, previous_total="700"), shop.observe(slightly, previous_total="600")]
+    deals = find_deals(session, search, observed, baseline=False, now=now, settings=settings)
+
+    assert reasons(deals) == [(dropped.id, DealReason.PRICE_DROP)]
+    notification = session.exec(select(Notification)).one()
+    assert "Why: dropped 18% from $700 to $575" in notification.body_text
+
+
+def test_a_first_match_is_never_a_price_drop(shop, session, settings, now) -> None:
+    search = shop.search(price_drop_pct=Decimal("15"))
+    listing = shop.listing(search, "100")
+
+    observed = [shop.observe(listing, is_new_match=True, previous_total="500")]
+    assert find_deals(session, search, observed, baseline=False, now=now, settings=settings) == []
+
+
+def test_the_one_cent_wobble_never_alerts(shop, session, settings, now, count_rows) -> None:
+    search = shop.search(price_drop_pct=Decimal("0.01"))
+    down = shop.listing(search, "9.99")
+    up = shop.listing(search, "10.00")
+
+    observed = [shop.observe(down, previous_total="10.00"), shop.observe(up, previous_total="9.99")]
+    for _scan in range(3):
+        assert find_deals(session, search, observed, baseline=False, now=now, settings=settings) == []
+    assert count_rows(session, Notification) == 0
+
+
+def test_a_drop_of_exactly_the_minimum_amount_is_a_deal(shop, session, settings, now) -> None:
+    search = shop.search(price_drop_pct=Decimal("0.01"))
+    listing = shop.listing(search, "9.00")
+
+    deals = find_deals(
+        session, search, [shop.observe(listing, previous_total="10.00")], baseline=False, now=now, settings=settings
+    )
+
+    assert reasons(deals) == [(listing.id, DealReason.PRICE_DROP)]
+
+
+def test_the_baseline_scan_gives_no_new_listing_deals(shop, session, settings, now) -> None:
+    search = shop.search(alert_new_listings=True)
+    first = shop.listing(search, "700")
+    assert (
+        find_deals(session, search, [shop.observe(first, is_new_match=True)], baseline=True, now=now, settings=settings)
+        == []
+    )
+
+    later = shop.listing(search, "720")
+    deals = find_deals(
+        session, search, [shop.observe(later, is_new_match=True)], baseline=False, now=now, settings=settings
+    )
+
+    assert reasons(deals) == [(later.id, DealReason.NEW_LISTING)]
+    assert "Why: new listing" in session.exec(select(Notification)).one().body_text
+
+
+def test_listings_that_cannot_be_bought_are_never_deals(shop, session, settings, now, count_rows) -> None:
+    search = shop.search(target_price=Decimal("600"), alert_new_listings=True)
+    sold, pending, ended_auction, unpriced = (shop.listing(search, price) for price in ("100", "100", "100", None))
+
+    observed = [
+        shop.observe(sold, is_new_match=True, status="sold"),
+        shop.observe(pending, is_new_match=True, status="pending"),
+        shop.observe(ended_auction, is_new_match=True, ends_at=now - timedelta(minutes=1)),
+        shop.observe(unpriced, is_new_match=True),
+    ]
+
+    assert find_deals(session, search, observed, baseline=False, now=now, settings=settings) == []
+    assert (count_rows(session, Deal), count_rows(session, Notification)) == (0, 0)
+
+
+def test_a_listing_without_a_price_never_counts_as_a_price_change(shop, session, settings, now) -> None:
+    search = shop.search(price_drop_pct=Decimal("1"))
+    listing = shop.listing(search, None)
+
+    observed = [shop.observe(listing, previous_total="500")]
+    assert find_deals(session, search, observed, baseline=False, now=now, settings=settings) == []
+
+
+def test_seeing_the_same_deals_again_creates_nothing_new(shop, session, settings, now, count_rows) -> None:
+    search = shop.search(target_price=Decimal("600"), alert_recipients=["ana@example.com", "bo@example.com"])
+    observed = [shop.observe(listing) for listing in shop.history(search, "500", "550")]
+
+    first = find_deals(session, search, observed, baseline=False, now=now, settings=settings)
+    session.commit()
+    again = find_deals(session, search, observed, baseline=False, now=now + timedelta(minutes=15), settings=settings)
+
+    assert (len(first), again) == (2, [])
+    assert (count_rows(session, Deal), count_rows(session, Notification)) == (2, 4)
+
+
+def test_each_recipient_gets_one_notification_per_deal(shop, session, settings, now) -> None:
+    search = shop.search(target_price=Decimal("600"), alert_recipients=["ana@example.com", "bo@example.com"])
+    listing = shop.listing(search, "480")
+
+    [deal] = find_deals(session, search, [shop.observe(listing)], baseline=False, now=now, settings=settings)
+
+    notifications = session.exec(select(Notification).order_by(Notification.recipient)).all()
+    assert [(n.recipient, n.deal_id, n.reason, n.status, n.attempts) for n in notifications] == [
+        ("ana@example.com", deal.id, DealReason.TARGET_PRICE, "pending", 0),
+        ("bo@example.com", deal.id, DealReason.TARGET_PRICE, "pending", 0),
+    ]
+    assert notifications[0].subject == f"Switch OLED: {listing.title} — $480, under your target"
+
+
+def test_find_deals_does_not_commit(shop, session, settings, now, count_rows) -> None:
+    search = shop.search(target_price=Decimal("600"))
+    listing = shop.listing(search, "480")
+
+    assert find_deals(session, search, [shop.observe(listing)], baseline=False, now=now, settings=settings)
+    session.rollback()
+
+    assert (count_rows(session, Deal), count_rows(session, Notification)) == (0, 0)
+
+
+def test_two_workers_scanning_at_once_queue_each_alert_once(
+    engine: Engine, shop, settings: Settings, now: datetime, count_rows
+) -> None:
+    search = shop.search(target_price=Decimal("600"), alert_recipients=["ana@example.com", "bo@example.com"])
+    observed = [shop.observe(listing) for listing in shop.history(search, "500", "510", "520")]
+    first_found = threading.Event()
+    results: dict[str, list[Deal]] = {}
+
+    def scan(worker: str) -> None:
+        with Session(engine, expire_on_commit=False) as own:
+            if worker == "second":
+                first_found.wait(10)  # insert while the first worker's deals are still uncommitted
+            results[worker] = find_deals(
+                own, own.get(Search, search.id), observed, baseline=False, now=now, settings=settings
+            )
+            if worker == "first":
+                first_found.set()
+                threading.Event().wait(0.3)
+            own.commit()
+
+    threads = [threading.Thread(target=scan, args=(worker,)) for worker in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert (len(results["first"]), results["second"]) == (3, [])
+    with Session(engine) as check:
+        assert (count_rows(check, Deal), count_rows(check, Notification)) == (3, 6)
