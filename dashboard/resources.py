@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from models.db import get_engine
 from models.settings import Settings, get_settings
+from scanner.health import HealthChecker
 
 
 @st.cache_resource
@@ -25,3 +26,9 @@ def queue() -> Huey:
     from scanner.queue import huey
 
     return huey
+
+
+@st.cache_resource
+def health_checker() -> HealthChecker:
+    """The same check `GET /health` and `python -m scanner health` run."""
+    return HealthChecker(settings(), engine(), queue())

@@ -1,0 +1,65 @@
+"""How the dashboard words things: money, relative times, reasons and marketplace names.
+
+Money and marketplace names come from the alert renderer, so a deal reads the same in the
+e-mail and on the page."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import streamlit as st
+
+from models.tables import DealReason, Marketplace
+from models.types import utcnow
+from scanner.alerts.render import marketplace_name, money, safe_url
+
+__all__ = ["REASON_LABELS", "ago", "browser_zone", "marketplace_name", "money", "relative", "safe_url"]
+
+REASON_LABELS = {
+    DealReason.TARGET_PRICE: "Under target",
+    DealReason.BELOW_MARKET: "Below market",
+    DealReason.PRICE_DROP: "Price drop",
+    DealReason.NEW_LISTING: "New listing",
+}
+
+MARKETPLACE_HELP = {
+    Marketplace.DEMO: "the built-in demo market: try Deal Scout without touching a real site",
+    Marketplace.EBAY: "eBay Browse API (needs EBAY_APP_ID / EBAY_CERT_ID)",
+    Marketplace.CRAIGSLIST: "Craigslist search pages (set a location)",
+    Marketplace.FACEBOOK: "Facebook Marketplace (needs FACEBOOK_COOKIES)",
+    Marketplace.MERCARI: "Mercari",
+    Marketplace.JSONLD: "any shop page with schema.org product data",
+}
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(abs(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        hours, minutes = divmod(seconds // 60, 60)
+        return f"{hours} h {minutes} min" if minutes and hours < 6 else f"{hours} h"
+    return f"{seconds // 86400} d"
+
+
+def relative(moment: datetime, now: datetime | None = None) -> str:
+    """`in 5 min`, `3 h ago`, `now` — for schedules and "last seen" columns."""
+    delta = moment - (now or utcnow())
+    if abs(delta) < timedelta(seconds=30):
+        return "now"
+    return f"in {_span(delta)}" if delta > timedelta(0) else f"{_span(delta)} ago"
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    return relative(moment, now) if moment else "never"
+
+
+def browser_zone() -> ZoneInfo:
+    """The viewer's time zone (from the browser), UTC when it is unknown."""
+    try:
+        return ZoneInfo(st.context.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

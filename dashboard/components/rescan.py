@@ -1,0 +1,115 @@
+"""The "Rescan now" control of one search, and how a scan's result is worded.
+
+One click enqueues the scan (ahead of the schedule) and keeps its task id in session state; a
+fragment then polls the task log every two seconds — no rows yet: queued; a `running` row:
+running; otherwise done, with the counts or the error — and stops polling once it is done.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import streamlit as st
+
+from dashboard import actions, data, resources
+from dashboard.components.formatting import marketplace_name, relative
+from models.queries.searches import ScanProgress, ScanState
+from models.tables import TaskStatus
+from models.types import utcnow
+from scanner.logs import mask_secrets, secret_values
+
+POLL_EVERY = timedelta(seconds=2)
+QUEUED_TOO_LONG = timedelta(minutes=2)
+
+
+def state_key(search_id: int) -> str:
+    return f"rescan.{search_id}"
+
+
+def describe(progress: ScanProgress) -> tuple[str, str]:
+    """(kind, sentence) for a finished scan: kind is success, error or warning."""
+    counts = f"{progress.listings_found} listings found, {progress.listings_new} new"
+    problems = "; ".join(
+        f"{marketplace_name(run.marketplace)} {'skipped' if run.status is TaskStatus.SKIPPED else 'failed'}"
+        f"{f' ({run.error_class})' if run.error_class else ''}{f': {run.error}' if run.error else ''}"
+        for run in progress.problems
+    )
+    if not progress.problems:
+        return "success", counts
+    if progress.status is TaskStatus.SKIPPED:
+        return "warning", problems
+    return ("error" if progress.status is TaskStatus.FAILED else "warning"), f"{counts} · {problems}"
+
+
+def show(kind: str, text: str) -> None:
+    {"success": st.success, "error": st.error, "warning": st.warning}[kind](text)
+
+
+def _enqueue(search_id: int) -> None:
+    try:
+        task_id = actions.rescan(search_id)
+    except Exception as error:  # noqa: BLE001  (any storage error means "cannot enqueue")
+        message = mask_secrets(f"{type(error).__name__}: {error}", secret_values(resources.settings()))
+        st.session_state[state_key(search_id)] = {"error": message}
+        return
+    st.session_state[state_key(search_id)] = {"task_id": task_id, "enqueued_at": utcnow(), "done": False}
+
+
+def _show_progress(state: dict[str, Any], progress: ScanProgress) -> None:
+    if progress.state is ScanState.QUEUED:
+        enqueued_at: datetime = state["enqueued_at"]
+        if utcnow() - enqueued_at > QUEUED_TOO_LONG:
+            st.warning(
+                f"Still queued (since {relative(enqueued_at)}): is a worker running? See Operations.",
+                icon=":material/hourglass_top:",
+            )
+        else:
+            st.info("Queued: waiting for a worker…", icon=":material/hourglass_top:")
+    elif progress.state is ScanState.RUNNING:
+        steps = ", ".join(
+            f"{marketplace_name(run.marketplace)} {'…' if run.status is TaskStatus.RUNNING else run.status.value}"
+            for run in progress.runs
+        )
+        st.info(f"Running: {steps}", icon=":material/sync:")
+    else:
+        kind, text = describe(progress)
+        show(kind, f"Done: {text}")
+
+
+def _panel(search_id: int, polling: bool, queue_problem: str | None) -> None:
+    state: dict[str, Any] = st.session_state.get(state_key(search_id), {})
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(
+            "Cannot enqueue" if queue_problem else "Rescan now",
+            key=f"{state_key(search_id)}.button",
+            icon=":material/block:" if queue_problem else ":material/refresh:",
+            disabled=queue_problem is not None,
+            help=f"The queue is unreachable: {queue_problem}" if queue_problem else "Scan this search now, ahead of its schedule",
+            on_click=_enqueue,
+            args=(search_id,),
+            type="primary",
+        )
+        if queue_problem and not state:
+            st.caption(":orange[Cannot enqueue a scan while the queue is unreachable.]")
+        if "error" in state:
+            st.error(f"Cannot enqueue the scan: the queue is unreachable ({state['error']}).")
+            return
+        if not state.get("task_id"):
+            return
+        progress = data.scan_progress(state["task_id"])
+        _show_progress(state, progress)
+    done = progress.state is ScanState.DONE
+    if done != state.get("done"):
+        st.session_state[state_key(search_id)] = {**state, "done": done}
+    if polling == done:  # start polling after the click, or stop once done and show the card's new figures
+        if done:
+            data.refresh()
+        st.rerun()
+
+
+def rescan_control(search_id: int, queue_problem: str | None) -> None:
+    """The button and the live status of this search's latest "Rescan now"."""
+    state = st.session_state.get(state_key(search_id), {})
+    polling = bool(state.get("task_id")) and not state.get("done")
+    st.fragment(_panel, run_every=POLL_EVERY if polling else None)(search_id, polling, queue_problem)

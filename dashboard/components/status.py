@@ -1,0 +1,47 @@
+"""Banners every page shows when something the dashboard relies on is down.
+
+The database is needed for everything but the Operations page; the queue only for scans, so
+when Redis is down the banner says so and browsing carries on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard import data
+from scanner.health import DOWN
+
+
+def database_problem(report: dict[str, Any]) -> str | None:
+    return report["errors"].get("db", "unreachable") if report["db"] == DOWN else None
+
+
+def queue_problem(report: dict[str, Any]) -> str | None:
+    """Why scans cannot be enqueued right now, or None when the queue answers."""
+    if report["redis"] == DOWN:
+        return report["errors"].get("redis", "Redis is unreachable")
+    return report["errors"].get("queue")
+
+
+def banners() -> bool:
+    """Draw the banners; False when the database cannot be used (pages that need it stop)."""
+    if data.schema_is_current() is False:  # checked first: the health check needs the tables
+        st.error("**The database schema is out of date.** Run `python -m scanner migrate`, then reload.",
+                 icon=":material/database:")
+        return False
+    report = data.health()
+    problem = database_problem(report)
+    if problem:
+        st.error(f"**The database is unreachable** ({problem}). Deal Scout cannot show or save anything until it is back.",
+                 icon=":material/database:")
+        return False
+    problem = queue_problem(report)
+    if problem:
+        st.warning(
+            f"**The queue is unreachable** ({problem}). Scheduled scans and “Rescan now” wait until it is back; "
+            "everything already stored can still be browsed.",
+            icon=":material/cloud_off:",
+        )
+    return True
