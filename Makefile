@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test migrate worker dashboard clean
+.PHONY: run test migrate worker dashboard bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ worker: $(STAMP)
 
 dashboard: $(STAMP)
 	$(BIN)/streamlit run dashboard/app.py
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) data .pytest_cache test-output

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from models.settings import load_settings
 from scanner.cli import command_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +32,17 @@ def test_every_app_command_names_a_real_entry_point(name: str) -> None:
         assert (ROOT / command[2]).is_file()
 
 
-def test_worker_scales_out() -> None:
+def test_worker_scales_out_and_stops_gracefully() -> None:
     worker = SERVICES["worker"]
     assert "ports" not in worker and "container_name" not in worker
-    assert worker["stop_signal"] == "SIGINT"  # Huey's graceful shutdown
+    assert worker.get("stop_signal", "SIGTERM") == "SIGTERM"  # the worker's graceful signal
+    grace = int(worker["stop_grace_period"].removesuffix("s"))
+    assert grace > load_settings().worker_shutdown_timeout_seconds
+
+
+def test_worker_health_is_checked_on_its_health_port() -> None:
+    probe = " ".join(SERVICES["worker"]["healthcheck"]["test"])
+    assert f"127.0.0.1:{load_settings().health_port}/health" in probe
 
 
 @pytest.mark.parametrize("name", ["dashboard", "worker"])
