@@ -118,6 +118,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None, *, level
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level or settings.log_level)
+    # Alembic announces its context on every revision check (health, dashboard): not an event.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     return handler
 
 

@@ -36,20 +36,19 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 EXAMPLE_SEARCHES = (
     {
-        "name": "Guitars under $600 (demo)",
-        "query": "guitar",
+        "name": "Fender Stratocaster under $550 (demo)",
+        "query": "stratocaster",
         "marketplaces": ["demo"],
-        "max_price": Decimal("2000"),
-        "target_price": Decimal("600"),
-        "market_discount_pct": Decimal("25"),
+        "target_price": Decimal("550"),
+        "market_discount_pct": Decimal("20"),
         "price_drop_pct": Decimal("10"),
     },
     {
-        "name": "Cameras well under market (demo)",
-        "query": "camera",
+        "name": "Fujifilm X100V well under market (demo)",
+        "query": "x100v",
         "marketplaces": ["demo"],
-        "market_discount_pct": Decimal("30"),
-        "price_drop_pct": Decimal("15"),
+        "market_discount_pct": Decimal("25"),
+        "price_drop_pct": Decimal("10"),
         "alert_new_listings": True,
     },
 )
@@ -106,7 +105,9 @@ def run(_args: argparse.Namespace) -> int:
     def _on_term(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Set both explicitly: a shell that starts us in the background leaves SIGINT ignored.
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_term)
     try:
         # Children get their own process group so one Ctrl-C is delivered once, by us.
         for name, command in _children(settings).items():

@@ -284,4 +284,4 @@ class _Handler(BaseHTTPRequestHandler):
             log.debug("demo market: client went away before %s was answered", self.path)
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+        log.debug("%s %s", self.address_string(), format % args)
