@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import SettingsError, load_settings
+from models.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_are_the_embedded_install(tmp_path: Path) -> None:
@@ -75,3 +75,9 @@ def test_secrets_never_appear_in_repr_or_errors() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(smtp_password="hunter2-smtp", smtp_tls="bogus", database_url="postgresql://u:hunter2-db@")
     assert "hunter2" not in str(caught.value)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in readme]
+    assert missing == []
