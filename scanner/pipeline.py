@@ -147,14 +147,10 @@ def _latest_prices(session: Session, listing_ids: Sequence[int]) -> dict[int, De
     return latest
 
 
-def _matched(session: Session, search_id: int, listing_ids: Sequence[int]) -> set[int]:
-    matched: set[int] = set()
-    for chunk in _chunks(listing_ids):
-        query = select(SearchMatch.listing_id).where(
-            SearchMatch.search_id == search_id, SearchMatch.listing_id.in_(chunk)
-        )
-        matched.update(session.execute(query).scalars())
-    return matched
+def _matched(session: Session, search_id: int) -> set[int]:
+    """Every listing the search has matched so far: one range scan of its primary key, cheaper
+    than chunked IN lists once the search has history."""
+    return set(session.execute(select(SearchMatch.listing_id).where(SearchMatch.search_id == search_id)).scalars())
 
 
 def _mark_ended(session: Session, search: Search, marketplace: str, now: datetime, settings: Settings) -> int:
@@ -192,7 +188,7 @@ def store_listings(
         ids = _upsert_listings(session, [_listing_row(marketplace, listing, now) for listing in kept])
         listing_ids = sorted(ids.values())
         previous = _latest_prices(session, listing_ids)
-        already_matched = _matched(session, search.id, listing_ids)
+        already_matched = _matched(session, search.id)
 
         changed = [
             {"listing_id": ids[item.external_id], "observed_at": now, "price": item.price, "currency": item.currency}

@@ -122,17 +122,23 @@ class DemoAdapter(MarketplaceAdapter):
         return ResultsPage(listings, next_url)
 
     def _card(self, card: Tag, base: str) -> ListingData:
+        # find(class_=...) rather than CSS select_one: the same match, about ten times faster.
+        def part(name: str) -> Tag | None:
+            return card.find(class_=name)
+
         external_id = card.get("data-listing-id")
-        link = card.select_one(".dm-card__title a[href]")
+        heading = part("dm-card__title")
+        link = heading.find("a", href=True) if heading is not None else None
         title = _text(link)
         if not isinstance(external_id, str) or not external_id or link is None or title is None:
             raise _markup_changed(f"a listing card lacks its id, title or link: {str(card)[:200]}")
-        price = parse_price(_text(card.select_one(".dm-price")), default_currency=self.default_currency)
-        was = parse_price(_text(card.select_one(".dm-price--was")), default_currency=self.default_currency)
-        shipping = parse_price(_text(card.select_one(".dm-card__shipping")), default_currency=self.default_currency)
-        image = card.select_one("img[src]")
-        seller = card.select_one(".dm-card__seller .dm-seller")
-        condition_text = _text(card.select_one(".dm-card__condition"))
+        price = parse_price(_text(part("dm-price")), default_currency=self.default_currency)
+        was = parse_price(_text(part("dm-price--was")), default_currency=self.default_currency)
+        shipping = parse_price(_text(part("dm-card__shipping")), default_currency=self.default_currency)
+        image = card.find("img", src=True)
+        seller_box = part("dm-card__seller")
+        seller = seller_box.find(class_="dm-seller") if seller_box is not None else None
+        condition_text = _text(part("dm-card__condition"))
         return ListingData(
             external_id=external_id,
             title=title,
@@ -140,12 +146,12 @@ class DemoAdapter(MarketplaceAdapter):
             price=price.amount if price else None,
             currency=price.currency if price else self.default_currency,
             image_url=urljoin(base, str(image["src"])) if image is not None else None,
-            location=_text(card.select_one(".dm-card__location")),
+            location=_text(part("dm-card__location")),
             condition=condition_value(condition_text),
             shipping=shipping.amount if shipping else None,
             seller=_text(seller),
             original_price=was.amount if was else None,
-            status=next((status for status in _STATUSES if card.select_one(f".dm-badge--{status}")), "active"),
+            status=next((status for status in _STATUSES if part(f"dm-badge--{status}")), "active"),
             extra={"condition_text": condition_text} if condition_text else {},
         )
 
