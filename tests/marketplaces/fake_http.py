@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -16,9 +16,13 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 @dataclass(frozen=True)
 class Call:
+    method: str
     url: str
-    params: dict[str, Any]
-    headers: dict[str, str]
+    params: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    data: Any = None
+    json: Any = None
+    auth: tuple[str, str] | None = None
 
 
 def response(body: str, url: str, status: int = 200) -> requests.Response:
@@ -32,11 +36,14 @@ def response(body: str, url: str, status: int = 200) -> requests.Response:
     return built
 
 
+Answer = Callable[[Call], tuple[str, str]]
+
+
 @dataclass
 class FakeClient:
-    """`answer(url, params)` gives the response body and the final URL of each GET."""
+    """`answer(call)` gives the response body and the final URL of each request."""
 
-    answer: Callable[[str, dict[str, Any]], tuple[str, str]]
+    answer: Answer
     calls: list[Call] = field(default_factory=list)
 
     def get(
@@ -47,12 +54,36 @@ class FakeClient:
         headers: Mapping[str, str] | None = None,
         respect_robots: bool = True,
     ) -> requests.Response:
-        self.calls.append(Call(url, dict(params or {}), dict(headers or {})))
-        body, final_url = self.answer(url, dict(params or {}))
+        return self._answer(Call("GET", url, dict(params or {}), dict(headers or {})))
+
+    def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, Any] | str | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> requests.Response:
+        return self._answer(Call("POST", url, {}, dict(headers or {}), data=data, json=json_body, auth=auth))
+
+    def _answer(self, call: Call) -> requests.Response:
+        self.calls.append(call)
+        body, final_url = self.answer(call)
         return response(body, final_url)
 
-    def post(self, url: str, **_kwargs: Any) -> requests.Response:
-        raise AssertionError(f"adapter unexpectedly POSTed to {url}")
+    def paths(self) -> list[str]:
+        return [urlsplit(call.url).path for call in self.calls]
+
+
+def by_path(bodies: dict[str, list[str]]) -> Answer:
+    """Answer each request with the next body queued for its URL path."""
+    return lambda call: (bodies[urlsplit(call.url).path].pop(0), call.url)
+
+
+def in_turn(bodies: list[str]) -> Answer:
+    """Answer the requests with these bodies, one after the other."""
+    return lambda call: (bodies.pop(0), call.url)
 
 
 def fixture_text(path: str) -> str:

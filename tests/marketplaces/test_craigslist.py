@@ -11,7 +11,7 @@ from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.craigslist import CraigslistAdapter
-from tests.marketplaces.fake_http import FakeClient, fixture_text, with_query
+from tests.marketplaces.fake_http import Call, FakeClient, fixture_text, with_query
 
 TORONTO = "https://toronto.craigslist.org/search/sss"
 
@@ -168,10 +168,10 @@ def pages(*names: str) -> FakeClient:
     """A craigslist that serves the named pages in order of `s=` offset (first page has none)."""
     offsets: dict[int, str] = {}
 
-    def answer(url: str, params: dict[str, object]) -> tuple[str, str]:
-        offset = int(str(params.get("s", 0)))
+    def answer(call: Call) -> tuple[str, str]:
+        offset = int(str(call.params.get("s", 0)))
         offsets.setdefault(offset, names[min(len(offsets), len(names) - 1)])
-        return fixture_text(f"craigslist/{offsets[offset]}"), with_query(url, params)
+        return fixture_text(f"craigslist/{offsets[offset]}"), with_query(call.url, call.params)
 
     return FakeClient(answer)
 
@@ -244,7 +244,7 @@ def test_search_reads_no_more_than_max_pages() -> None:
 
 
 def test_search_stops_when_the_site_ignores_the_offset() -> None:
-    client = FakeClient(lambda url, params: (fixture_text("craigslist/static_toronto_page1.html"), TORONTO))
+    client = FakeClient(lambda call: (fixture_text("craigslist/static_toronto_page1.html"), TORONTO))
     listings = CraigslistAdapter().search(SearchQuery(query="bike", location="toronto", max_pages=5), client)
     assert len(client.calls) == 2
     assert len(listings) == 3

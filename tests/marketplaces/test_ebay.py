@@ -6,16 +6,12 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-import requests
 from sqlalchemy.engine import Engine
 
 from models.settings import load_settings
@@ -24,7 +20,7 @@ from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.ebay import EbayAdapter
 from scanner.quota import calls_today, quota_status, record_calls
-from tests.marketplaces.fake_http import response
+from tests.marketplaces.fake_http import FakeClient, by_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ebay"
 NOW = datetime(2026, 3, 5, 15, 30, 20, tzinfo=UTC)
@@ -39,52 +35,6 @@ def fixture(name: str) -> str:
 def parse(name: str, source_url: str | None = None) -> dict[str, ListingData]:
     listings = EbayAdapter(load_settings(), clock=lambda: NOW).parse(fixture(name), source_url=source_url)
     return {listing.external_id: listing for listing in listings}
-
-
-@dataclass
-class Call:
-    method: str
-    url: str
-    params: Mapping[str, Any] | None = None
-    headers: Mapping[str, str] | None = None
-    data: Any = None
-    auth: tuple[str, str] | None = None
-
-
-@dataclass
-class FakeClient:
-    """An `HttpClient` that records every request and answers from canned bodies per URL path."""
-
-    bodies: dict[str, list[str]]
-    calls: list[Call] = field(default_factory=list)
-
-    def _answer(self, call: Call) -> requests.Response:
-        self.calls.append(call)
-        return response(self.bodies[urlsplit(call.url).path].pop(0), call.url)
-
-    def get(
-        self,
-        url: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        respect_robots: bool = True,
-    ) -> requests.Response:
-        return self._answer(Call("GET", url, params=params, headers=headers))
-
-    def post(
-        self,
-        url: str,
-        *,
-        data: Mapping[str, Any] | str | None = None,
-        json_body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-    ) -> requests.Response:
-        return self._answer(Call("POST", url, headers=headers, data=data, auth=auth))
-
-    def paths(self) -> list[str]:
-        return [urlsplit(call.url).path for call in self.calls]
 
 
 def test_the_registry_builds_the_adapter_with_the_configured_settings() -> None:
@@ -282,7 +232,7 @@ def test_unreadable_input_raises_markup_changed_and_nothing_else(body: str) -> N
 
 
 def test_web_search_asks_for_newest_first_with_price_and_condition_and_stops_on_the_last_page() -> None:
-    client = FakeClient({"/sch/i.html": [fixture("search_s_item_us.html"), fixture("search_s_card_us.html")]})
+    client = FakeClient(by_path({"/sch/i.html": [fixture("search_s_item_us.html"), fixture("search_s_card_us.html")]}))
     query = SearchQuery(
         "iphone 13", min_price=Decimal("100"), max_price=Decimal("650.50"), condition="used", max_pages=5
     )
@@ -300,7 +250,7 @@ def test_web_search_asks_for_newest_first_with_price_and_condition_and_stops_on_
 
 
 def test_web_search_in_euros_runs_on_ebay_de() -> None:
-    client = FakeClient({"/sch/i.html": [fixture("search_s_card_de.html")]})
+    client = FakeClient(by_path({"/sch/i.html": [fixture("search_s_card_de.html")]}))
     listings = EbayAdapter(load_settings()).search(SearchQuery("thinkpad", currency="EUR", max_pages=1), client)
     assert client.calls[0].url == "https://www.ebay.de/sch/i.html"
     assert {listing.currency for listing in listings} == {"EUR"}
@@ -308,7 +258,7 @@ def test_web_search_in_euros_runs_on_ebay_de() -> None:
 
 def test_search_in_a_currency_no_ebay_site_uses_is_a_configuration_error() -> None:
     with pytest.raises(ScanError) as raised:
-        EbayAdapter(load_settings()).search(SearchQuery("kindle", currency="JPY"), FakeClient({}))
+        EbayAdapter(load_settings()).search(SearchQuery("kindle", currency="JPY"), FakeClient(by_path({})))
     assert raised.value.error_class is ErrorClass.CONFIGURATION
 
 
@@ -333,7 +283,7 @@ def api_adapter(engine: Engine, clock: Clock | None = None, **settings: Any) -> 
 
 def api_client(*pages: str, tokens: int = 1) -> FakeClient:
     return FakeClient(
-        {"/identity/v1/oauth2/token": [TOKEN_BODY] * tokens, "/buy/browse/v1/item_summary/search": list(pages)}
+        by_path({"/identity/v1/oauth2/token": [TOKEN_BODY] * tokens, "/buy/browse/v1/item_summary/search": list(pages)})
     )
 
 
@@ -432,7 +382,7 @@ def test_api_search_follows_next_until_the_last_page(sqlite_engine: Engine) -> N
         "https://api.ebay.com/buy/browse/v1/item_summary/search",
         "https://api.ebay.com/buy/browse/v1/item_summary/search?q=iphone+13&limit=3&sort=newlyListed&offset=3",
     ]
-    assert searches[1].params is None  # `next` already carries every parameter
+    assert searches[1].params == {}  # `next` already carries every parameter
     assert len(listings) == 5
 
 

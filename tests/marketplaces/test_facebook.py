@@ -249,7 +249,7 @@ def test_junk_is_a_scan_error_never_a_crash(body: str) -> None:
 
 def serving(fixture: str, final_url: str | None = None) -> FakeClient:
     body = fixture_text(f"facebook/{fixture}")
-    return FakeClient(lambda url, params: (body, final_url or with_query(url, params)))
+    return FakeClient(lambda call: (body, final_url or with_query(call.url, call.params)))
 
 
 def test_search_asks_the_city_page_with_prices_radius_in_km_and_condition() -> None:

@@ -35,7 +35,7 @@ def parse(name: str, source_url: str = "https://shop.example/watched?utm_source=
 
 def serving(body: str) -> FakeClient:
     """A client that answers every GET with `body` from the URL asked for."""
-    return FakeClient(lambda url, params: (body, url))
+    return FakeClient(lambda call: (body, call.url))
 
 
 def test_the_registry_builds_the_adapter_with_the_configured_settings() -> None:
@@ -166,7 +166,7 @@ def test_search_fetches_the_watched_url() -> None:
 
 
 def test_a_redirect_to_a_private_address_is_not_read() -> None:
-    client = FakeClient(lambda url, params: (fixture("product_offer.html"), "http://169.254.169.254/latest/meta-data/"))
+    client = FakeClient(lambda call: (fixture("product_offer.html"), "http://169.254.169.254/latest/meta-data/"))
     with pytest.raises(ScanError) as raised:
         JsonLdAdapter(load_settings()).search(SearchQuery("http://93.184.216.34/go/wh-1000xm5"), client)
     assert raised.value.error_class is ErrorClass.NOT_ALLOWED

@@ -6,14 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -22,7 +18,7 @@ from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.mercari import SEARCH_URL, MercariAdapter, dpop_proof
-from tests.marketplaces.fake_http import response
+from tests.marketplaces.fake_http import FakeClient, in_turn
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mercari"
 
@@ -35,27 +31,8 @@ def parse(name: str) -> dict[str, ListingData]:
     return {listing.external_id: listing for listing in MercariAdapter().parse(fixture(name))}
 
 
-@dataclass
-class RecordingClient:
-    """An `HttpClient` that answers POSTs with the given bodies in turn and keeps what was sent."""
-
-    bodies: list[str]
-    posts: list[dict[str, Any]] = field(default_factory=list)
-
-    def get(self, url: str, **kwargs: Any) -> requests.Response:
-        raise AssertionError(f"Mercari's search is a POST, not GET {url}")
-
-    def post(
-        self,
-        url: str,
-        *,
-        data: Mapping[str, Any] | str | None = None,
-        json_body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-    ) -> requests.Response:
-        self.posts.append({"url": url, "json": json_body, "headers": dict(headers or {})})
-        return response(self.bodies.pop(0), url)
+def recording(*bodies: str) -> FakeClient:
+    return FakeClient(in_turn(list(bodies)))
 
 
 def b64decode(part: str) -> bytes:
@@ -127,15 +104,15 @@ def test_unreadable_response_is_markup_changed(body: str) -> None:
 
 
 def test_search_posts_the_web_apps_request_newest_on_sale_first() -> None:
-    client = RecordingClient([fixture("search_no_results.json")])
+    client = recording(fixture("search_no_results.json"))
     query = SearchQuery(
         "switch 有機EL", min_price=Decimal("10000"), max_price=Decimal("35000"), condition="used", currency="JPY"
     )
     MercariAdapter().search(query, client)
-    sent = client.posts[0]
-    assert sent["url"] == SEARCH_URL
-    assert sent["headers"]["X-Platform"] == "web"
-    condition = sent["json"]["searchCondition"]
+    sent = client.calls[0]
+    assert sent.url == SEARCH_URL
+    assert sent.headers["X-Platform"] == "web"
+    condition = sent.json["searchCondition"]
     assert (condition["keyword"], condition["sort"], condition["order"]) == (
         "switch 有機EL",
         "SORT_CREATED_TIME",
@@ -144,42 +121,42 @@ def test_search_posts_the_web_apps_request_newest_on_sale_first() -> None:
     assert condition["status"] == ["STATUS_ON_SALE"]
     assert (condition["priceMin"], condition["priceMax"]) == (10000, 35000)
     assert condition["itemConditionId"] == [2, 3, 4, 5, 6]
-    assert sent["json"]["pageSize"] == 120
-    assert sent["json"]["pageToken"] == ""
+    assert sent.json["pageSize"] == 120
+    assert sent.json["pageToken"] == ""
 
 
 def test_price_bounds_in_another_currency_are_not_sent_as_yen() -> None:
-    client = RecordingClient([fixture("search_no_results.json")])
+    client = recording(fixture("search_no_results.json"))
     MercariAdapter().search(SearchQuery("switch", min_price=Decimal("100"), max_price=Decimal("250")), client)
-    condition = client.posts[0]["json"]["searchCondition"]
+    condition = client.calls[0].json["searchCondition"]
     assert (condition["priceMin"], condition["priceMax"]) == (0, 0)
 
 
 def test_the_searchs_excluded_words_are_excluded_by_mercari_itself() -> None:
-    client = RecordingClient([fixture("search_no_results.json")])
+    client = recording(fixture("search_no_results.json"))
     MercariAdapter().search(SearchQuery("switch", excluded_words=("ジャンク", "case")), client)
-    assert client.posts[0]["json"]["searchCondition"]["excludeKeyword"] == "ジャンク case"
+    assert client.calls[0].json["searchCondition"]["excludeKeyword"] == "ジャンク case"
 
 
 def test_search_follows_the_next_page_token_within_one_session() -> None:
-    client = RecordingClient([fixture("search_page1.json"), fixture("search_page2.json")])
+    client = recording(fixture("search_page1.json"), fixture("search_page2.json"))
     listings = MercariAdapter().search(SearchQuery("switch", max_pages=5), client)
-    assert [post["json"]["pageToken"] for post in client.posts] == ["", "v1:1"]
-    assert client.posts[0]["json"]["searchSessionId"] == client.posts[1]["json"]["searchSessionId"]
+    assert [call.json["pageToken"] for call in client.calls] == ["", "v1:1"]
+    assert client.calls[0].json["searchSessionId"] == client.calls[1].json["searchSessionId"]
     assert len(listings) == 5
 
 
 def test_search_stops_at_max_pages() -> None:
-    client = RecordingClient([fixture("search_page1.json"), fixture("search_page2.json")])
+    client = recording(fixture("search_page1.json"), fixture("search_page2.json"))
     listings = MercariAdapter().search(SearchQuery("switch", max_pages=1), client)
-    assert len(client.posts) == 1
+    assert len(client.calls) == 1
     assert len(listings) == 3
 
 
 def test_every_request_carries_a_fresh_dpop_proof() -> None:
-    client = RecordingClient([fixture("search_page1.json"), fixture("search_page2.json")])
+    client = recording(fixture("search_page1.json"), fixture("search_page2.json"))
     MercariAdapter().search(SearchQuery("switch"), client)
-    proofs = [post["headers"]["DPoP"] for post in client.posts]
+    proofs = [call.headers["DPoP"] for call in client.calls]
     assert len(set(proofs)) == 2
 
 
