@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError
 
@@ -17,6 +17,14 @@ from scanner.cli import UsageError
 from scanner.table import print_table
 
 
+def money(text: str) -> Decimal:
+    """An argparse type: `Decimal` itself raises InvalidOperation, which argparse would not catch."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount: '{text}'") from None
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("search", help="add or list saved searches")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
@@ -26,9 +34,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--query", required=True, help="keywords (for jsonld: the product URL)")
     add.add_argument("--marketplace", dest="marketplaces", action="append", required=True,
                      choices=[m.value for m in Marketplace], help="repeat for several")
-    add.add_argument("--min-price", type=Decimal)
-    add.add_argument("--max-price", type=Decimal)
-    add.add_argument("--target-price", type=Decimal, help="alert when the total price is at or under this")
+    add.add_argument("--min-price", type=money)
+    add.add_argument("--max-price", type=money)
+    add.add_argument("--target-price", type=money, help="alert when the total price is at or under this")
     add.add_argument("--currency", default="USD")
     add.add_argument("--exclude", dest="excluded_words", action="append", default=[], help="word to exclude; repeat")
     add.add_argument("--condition", choices=[c.value for c in Condition])
@@ -36,9 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--radius", dest="radius_miles", type=int, help="miles")
     add.add_argument("--email", dest="alert_recipients", action="append", default=[], help="alert recipient; repeat")
     add.add_argument("--interval", dest="interval_minutes", type=int, help="minutes between scans")
-    add.add_argument("--market-discount", dest="market_discount_pct", type=Decimal,
+    add.add_argument("--market-discount", dest="market_discount_pct", type=money,
                      help="alert when this %% under the market price")
-    add.add_argument("--price-drop", dest="price_drop_pct", type=Decimal, help="alert on a price drop of this %%")
+    add.add_argument("--price-drop", dest="price_drop_pct", type=money, help="alert on a price drop of this %%")
     add.add_argument("--alert-new", dest="alert_new_listings", action="store_true", help="alert on every new listing")
     add.set_defaults(handler=add_search)
 

@@ -1,0 +1,94 @@
+"""The scanner's own commands, run as a person would: `search add/list`, `scan`, `marketplace`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from scanner.demo_market import DemoMarket
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def run(sqlite_engine: Engine, market: DemoMarket, tmp_path: Path):  # noqa: ANN201  (a small command runner)
+    """Commands against a migrated SQLite database (the backends are covered by the model tests)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": sqlite_engine.url.render_as_string(hide_password=False),
+        "DATA_DIR": str(tmp_path),
+        "DEMO_MARKET_URL": market.url,
+        "RATE_LIMIT_PER_MINUTE": "6000",
+    }
+
+    def scanner(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "scanner", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    return scanner
+
+
+def test_search_add_prints_the_new_id_and_list_shows_it(run) -> None:  # noqa: ANN001
+    added = run("search", "add", "--name", "Strats", "--query", "stratocaster", "--marketplace", "demo",
+                "--marketplace", "ebay", "--max-price", "900", "--target-price", "550", "--email", "me@example.com",
+                "--interval", "15")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "1"
+    table = run("search", "list")
+    assert "Strats" in table.stdout and "demo,ebay" in table.stdout and "15 min" in table.stdout
+    [search] = json.loads(run("search", "list", "--json").stdout)
+    assert (search["name"], search["marketplaces"], search["max_price"]) == ("Strats", ["demo", "ebay"], "900.00")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--max-price", "-5"], "max_price"),
+        (["--min-price", "700", "--max-price", "600"], "min_price"),
+        (["--interval", "1"], "interval_minutes: must be at least 5 minutes"),
+        (["--email", "not-an-address"], "alert_recipients"),
+        (["--max-price", "cheap"], "not an amount: 'cheap'"),
+    ],
+)
+def test_bad_search_arguments_are_one_line_and_exit_2(run, args: list[str], says: str) -> None:  # noqa: ANN001
+    result = run("search", "add", "--name", "x", "--query", "guitar", "--marketplace", "demo", *args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and says in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_marketplace_is_refused(run) -> None:  # noqa: ANN001
+    result = run("search", "add", "--name", "x", "--query", "guitar", "--marketplace", "amazon")
+    assert result.returncode == 2 and "invalid choice: 'amazon'" in result.stderr
+
+
+def test_scan_runs_in_the_foreground_and_prints_a_json_summary(run) -> None:  # noqa: ANN001
+    run("search", "add", "--name", "Guitars", "--query", "guitar", "--marketplace", "demo")
+    result = run("scan", "1")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["found"] > 0 and summary["new"] == summary["found"]
+    assert {"price_changes", "ended", "deals", "errors", "skipped"} <= set(summary)
+
+
+def test_scan_of_a_missing_search_is_one_line(run) -> None:  # noqa: ANN001
+    result = run("scan", "42")
+    assert (result.returncode, result.stderr.strip()) == (2, "error: search 42 does not exist")
+
+
+def test_a_paused_marketplace_is_skipped_until_resumed(run) -> None:  # noqa: ANN001
+    run("search", "add", "--name", "Guitars", "--query", "guitar", "--marketplace", "demo")
+    paused = run("marketplace", "pause", "demo", "--reason", "site redesign")
+    assert paused.returncode == 0 and "paused (site redesign)" in paused.stdout
+    assert "paused: site redesign" in run("marketplace", "status").stdout
+    skipped = json.loads(run("scan", "1").stdout)
+    assert skipped["skipped"] == [{"marketplace": "demo", "reason": "paused: site redesign"}]
+    assert run("marketplace", "resume", "demo").returncode == 0
+    assert json.loads(run("scan", "1").stdout)["found"] > 0
