@@ -38,6 +38,7 @@ class SearchInput(BaseModel):
     target_price: NonNegativeMoney | None = None
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     condition: Condition | None = None
+    category: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     location: str | None = Field(default=None, max_length=200)
     radius_miles: int | None = Field(default=None, ge=1, le=500)
     interval_minutes: int = Field(default=15, ge=1)
@@ -56,10 +57,10 @@ class SearchInput(BaseModel):
     def _unique_marketplaces(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
 
-    @field_validator("location")
+    @field_validator("location", "category", mode="before")
     @classmethod
-    def _blank_location_is_none(cls, value: str | None) -> str | None:
-        return value or None
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if isinstance(value, str) else value
 
     @field_validator("interval_minutes")
     @classmethod

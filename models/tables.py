@@ -138,6 +138,7 @@ class Search(SQLModel, table=True):
     target_price: Decimal | None = _money()
     currency: str = Field(default="USD", max_length=3)
     condition: Condition | None = Field(default=None, sa_type=_enum(Condition, "condition"))
+    category: str | None = Field(default=None, max_length=64)  # eBay category id, Craigslist section
     location: str | None = Field(default=None, max_length=200)
     radius_miles: int | None = Field(default=None)
     interval_minutes: int = Field(default=15)

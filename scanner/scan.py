@@ -66,6 +66,7 @@ def search_query(search: Search, settings: Settings) -> SearchQuery:
         min_price=search.min_price,
         max_price=search.max_price,
         condition=search.condition.value if search.condition else None,
+        category=search.category,
         location=search.location,
         radius_miles=search.radius_miles,
         currency=search.currency,

@@ -29,7 +29,11 @@ def errors_for(**changes: object) -> dict[str, str]:
 
 
 def test_a_good_search_is_accepted_and_normalised() -> None:
-    data = SearchInput.parse({**GOOD, "excluded_words": [" Case ", "case", "", "Parts"]}, min_interval_minutes=5)
+    data = SearchInput.parse(
+        {**GOOD, "excluded_words": [" Case ", "case", "", "Parts"], "category": " ", "location": ""},
+        min_interval_minutes=5,
+    )
+    assert (data.category, data.location) == (None, None)
     assert data.max_price == Decimal("600")
     assert data.excluded_words == ["case", "parts"]
     assert data.marketplaces == ["demo", "ebay"]
@@ -45,6 +49,7 @@ def test_a_good_search_is_accepted_and_normalised() -> None:
         ({"alert_recipients": ["not-an-email"]}, "alert_recipients", "email"),
         ({"marketplaces": []}, "marketplaces", "at least 1 item"),
         ({"marketplaces": ["amazon"]}, "marketplaces", "Input should be"),
+        ({"category": "musical instruments"}, "category", "should match pattern"),
     ],
 )
 def test_each_bad_field_is_named_with_what_is_wrong(changes: dict[str, object], field: str, says: str) -> None:

@@ -24,7 +24,7 @@ from models.tables import Condition, Marketplace, Search
 
 FIELDS = (
     "name", "query", "excluded_words", "marketplaces", "interval_minutes", "condition",
-    "min_price", "max_price", "target_price", "currency", "location", "radius_miles",
+    "min_price", "max_price", "target_price", "currency", "category", "location", "radius_miles",
     "alert_recipients", "market_discount_pct", "price_drop_pct", "alert_new_listings",
 )
 _LIST_SEPARATORS = re.compile(r"[,;\s]+")
@@ -43,7 +43,7 @@ def initial_values(search: Search | None, settings: Settings, *, suggest_demo: b
             "marketplaces": [Marketplace.DEMO.value] if suggest_demo else [],
             "interval_minutes": settings.default_scan_interval_minutes, "condition": "",
             "min_price": "", "max_price": "", "target_price": "", "currency": "USD",
-            "location": "", "radius_miles": None, "alert_recipients": "",
+            "category": "", "location": "", "radius_miles": None, "alert_recipients": "",
             "market_discount_pct": "", "price_drop_pct": "", "alert_new_listings": False,
         }
     return {
@@ -52,7 +52,7 @@ def initial_values(search: Search | None, settings: Settings, *, suggest_demo: b
         "condition": search.condition.value if search.condition else "",
         "min_price": _text(search.min_price), "max_price": _text(search.max_price),
         "target_price": _text(search.target_price), "currency": search.currency,
-        "location": search.location or "", "radius_miles": search.radius_miles,
+        "category": search.category or "", "location": search.location or "", "radius_miles": search.radius_miles,
         "alert_recipients": ", ".join(search.alert_recipients),
         "market_discount_pct": _text(search.market_discount_pct), "price_drop_pct": _text(search.price_drop_pct),
         "alert_new_listings": search.alert_new_listings,
@@ -78,6 +78,7 @@ def to_input(raw: dict[str, Any]) -> dict[str, object]:
         "max_price": blank_to_none(raw["max_price"]),
         "target_price": blank_to_none(raw["target_price"]),
         "currency": _text(raw["currency"]).strip().upper(),
+        "category": _text(raw["category"]),
         "location": _text(raw["location"]),
         "radius_miles": raw["radius_miles"],
         "alert_recipients": words(raw["alert_recipients"]),
@@ -185,7 +186,10 @@ def search_form(
             st.text_input("Currency", key=key("currency"), max_chars=3)
             _problem(errors, "currency")
 
-        place, radius = st.columns([3, 1])
+        section, place, radius = st.columns([1, 2, 1])
+        with section:
+            st.text_input("Category", key=key("category"), placeholder="eBay id or Craigslist section")
+            _problem(errors, "category")
         with place:
             st.text_input("Location", key=key("location"), placeholder="Portland, OR (for local marketplaces)")
             _problem(errors, "location")

@@ -40,6 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--currency", default="USD")
     add.add_argument("--exclude", dest="excluded_words", action="append", default=[], help="word to exclude; repeat")
     add.add_argument("--condition", choices=[c.value for c in Condition])
+    add.add_argument("--category", help="eBay category id (e.g. 33034) or Craigslist section (e.g. msa)")
     add.add_argument("--location")
     add.add_argument("--radius", dest="radius_miles", type=int, help="miles")
     add.add_argument("--email", dest="alert_recipients", action="append", default=[], help="alert recipient; repeat")

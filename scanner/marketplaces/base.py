@@ -67,6 +67,7 @@ class SearchQuery:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     condition: str | None = None  # models.tables.Condition value
+    category: str | None = None  # the marketplace's own category id or section code
     location: str | None = None  # a city site, postal code or URL, depending on the marketplace
     radius_miles: int | None = None
     currency: str = "USD"

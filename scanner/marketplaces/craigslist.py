@@ -71,7 +71,7 @@ class CraigslistAdapter(MarketplaceAdapter):
 
     def search(self, query: SearchQuery, client: HttpClient) -> list[ListingData]:
         """Fetch the static result pages, `s=<offset>` apart, until one brings nothing new."""
-        target = search_target(query.location)
+        target = search_target(query.location, query.category)
         params = search_params(query, target)
         listings: list[ListingData] = []
         seen: set[str] = set()
@@ -106,11 +106,13 @@ class CraigslistAdapter(MarketplaceAdapter):
         return _enrich(listings, _json_ld_items(soup))
 
 
-def search_target(location: str | None) -> _Target:
+def search_target(location: str | None, category: str | None = None) -> _Target:
     """The search page for a saved search's location: a city site (`boston`,
     `boston.craigslist.org`, or a URL whose `/search/<area>/<cat>` path picks a category), a
-    postal code, or a site followed by a postal code (`boston 02139`)."""
-    host, path, postal = _DEFAULT_HOST, "/search/sss", None
+    postal code, or a site followed by a postal code (`boston 02139`). A search's category in
+    letters (`msa`, `bia`) is the section searched; numeric ones are eBay's."""
+    section = category.lower() if category and category.isalpha() else "sss"
+    host, path, postal = _DEFAULT_HOST, f"/search/{section}", None
     location = _CA_POSTAL_SPACED.sub(r"\1\2", location or "")  # "M5V 2T6" is one token
     for token in re.split(r"[\s,]+", location.strip()):
         if not token:

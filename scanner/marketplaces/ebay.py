@@ -233,6 +233,8 @@ def api_search_params(query: SearchQuery) -> dict[str, str]:
         filters.append("conditionIds:{" + "|".join(CONDITION_IDS[query.condition]) + "}")
     if filters:
         params["filter"] = ",".join(filters)
+    if is_ebay_category(query.category):
+        params["category_ids"] = str(query.category)
     return params
 
 
@@ -244,7 +246,14 @@ def web_search_params(query: SearchQuery, page_number: int) -> dict[str, str]:
         params["_udhi"] = str(query.max_price)
     if query.condition:
         params["LH_ItemCondition"] = "|".join(CONDITION_IDS[query.condition])
+    if is_ebay_category(query.category):
+        params["_sacat"] = str(query.category)
     return params
+
+
+def is_ebay_category(category: str | None) -> bool:
+    """eBay's categories are numeric ids; a search's other marketplaces may use words."""
+    return bool(category and category.isdigit())
 
 
 @dataclass(frozen=True)

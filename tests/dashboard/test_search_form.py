@@ -54,6 +54,7 @@ def error_under(app: AppTest, field: str, form: str = FORM) -> str | None:
         ("alert_recipients", {"alert_recipients": "me-at-example.com"}, "not a valid email address"),
         ("marketplaces", {"marketplaces": []}, "at least 1 item"),
         ("target_price", {"target_price": "cheap"}, "valid decimal"),
+        ("category", {"category": "guitars & amps"}, "should match pattern"),
     ],
 )
 def test_a_bad_field_is_explained_under_it_and_nothing_is_saved(
@@ -69,9 +70,10 @@ def test_a_bad_field_is_explained_under_it_and_nothing_is_saved(
 
 
 def test_a_good_search_is_saved_once_and_the_form_starts_over(app_engine: Engine) -> None:
-    app = submit(fill(open_app("views/searches.py"), **GOOD, excluded_words="Case, parts"))
+    app = submit(fill(open_app("views/searches.py"), **GOOD, excluded_words="Case, parts", category="33034"))
     assert not app.exception
     [search] = saved_searches(app_engine)
+    assert search.category == "33034"
     assert (search.name, search.query, search.marketplaces, search.max_price) == (
         "Strat", "fender stratocaster", ["demo"], Decimal("600.00")
     )

@@ -464,3 +464,13 @@ def test_quota_status_reports_use_slowdown_and_exhaustion(engine: Engine) -> Non
     assert status.describe() == "ebay: 4000 of 5000 API calls used on 2026-03-05 (UTC)"
     record_calls(engine, "ebay", 1000, NOW)
     assert quota_status(engine, "ebay", 5000, NOW).exhausted
+
+
+@pytest.mark.parametrize(("category", "sent"), [("33034", "33034"), ("msa", None), (None, None)])
+def test_a_numeric_category_is_searched_on_ebay(sqlite_engine: Engine, category: str | None, sent: str | None) -> None:
+    api = api_client(fixture("browse_search_empty.json"))
+    api_adapter(sqlite_engine).search(SearchQuery("telecaster", category=category, max_pages=1), api)
+    assert api.calls[1].params.get("category_ids") == sent
+    web = FakeClient(by_path({"/sch/i.html": [fixture("search_no_exact_matches.html")]}))
+    EbayAdapter(load_settings()).search(SearchQuery("telecaster", category=category, max_pages=1), web)
+    assert web.calls[0].params.get("_sacat") == sent
