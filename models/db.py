@@ -86,8 +86,10 @@ def ping(engine: Engine | None = None) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that knows `ON CONFLICT` for whichever backend the session talks to."""
-    if session.get_bind().dialect.name == "postgresql":
+def dialect_insert(bind: Session | Engine, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that knows `ON CONFLICT` for whichever backend (SQLite or PostgreSQL, the only
+    two settings accept) the session or engine talks to."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    if engine.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

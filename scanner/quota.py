@@ -10,16 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from models.db import dialect_insert
 from models.tables import ApiUsage
 from models.types import utcnow
 
 #: Above this share of the daily limit a scan fetches only its first page.
 SLOWDOWN_FRACTION = 0.8
-
-_UPSERT_DIALECTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def usage_day(now: datetime | None = None) -> date:
@@ -29,12 +27,8 @@ def usage_day(now: datetime | None = None) -> date:
 
 def record_calls(engine: Engine, marketplace: str, calls: int = 1, now: datetime | None = None) -> int:
     """Add `calls` to today's count and return the new total."""
-    try:
-        insert = _UPSERT_DIALECTS[engine.dialect.name]
-    except KeyError:
-        raise NotImplementedError(f"no atomic upsert for the '{engine.dialect.name}' database") from None
     statement = (
-        insert(ApiUsage)
+        dialect_insert(engine, ApiUsage)
         .values(marketplace=marketplace, day=usage_day(now), calls=calls)
         .on_conflict_do_update(
             index_elements=[ApiUsage.marketplace, ApiUsage.day], set_={"calls": ApiUsage.calls + calls}

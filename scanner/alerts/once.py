@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
+
+from models.db import dialect_insert
 
 
 def insert_once(
@@ -27,12 +28,5 @@ def insert_once(
     """Insert `rows`, skip those that clash with `unique`, return `returning` of the inserted ones."""
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table)
-    else:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    statement = statement.values(list(rows)).on_conflict_do_nothing(index_elements=list(unique))
+    statement = dialect_insert(session, table).values(list(rows)).on_conflict_do_nothing(index_elements=list(unique))
     return [tuple(row) for row in session.execute(statement.returning(*returning))]
