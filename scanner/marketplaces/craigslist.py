@@ -24,8 +24,14 @@ from bs4 import BeautifulSoup, Tag
 
 from models.tables import Condition
 from scanner.errors import ErrorClass, ScanError
-from scanner.marketplaces.base import HttpClient, ListingData, MarketplaceAdapter, SearchQuery
+from scanner.marketplaces.base import (
+    HttpClient,
+    ListingData,
+    MarketplaceAdapter,
+    SearchQuery,
+)
 from scanner.marketplaces.prices import parse_price
+from scanner.marketplaces.text import node_text, one_line
 from scanner.marketplaces.urls import canonical_url
 
 # Craigslist sites in Canada, where prices are in Canadian dollars (the rest of North America: USD).
@@ -185,21 +191,21 @@ def _or_none(read: Callable[[Tag], ListingData | None]) -> Callable[[Tag], Listi
 
 def _static_listing(row: Tag, base: str, currency: str) -> ListingData | None:
     link = row.find("a", href=True)
-    title = _text(row.find(class_="title")) or _clean(row.get("title"))
+    title = node_text(row.find(class_="title")) or one_line(row.get("title"))
     if link is None or not title:
         return None
     url = canonical_url(str(link["href"]), base=base, keep=frozenset())
     external_id = posting_id(url)
     if external_id is None:
         return None
-    price, currency = _price(_text(row.find(class_="price")), currency)
+    price, currency = _price(node_text(row.find(class_="price")), currency)
     return ListingData(
         external_id=external_id,
         title=title,
         url=url,
         price=price,
         currency=currency,
-        location=_text(row.find(class_="location")),
+        location=node_text(row.find(class_="location")),
     )
 
 
@@ -207,7 +213,7 @@ def _card_listing(card: Tag, base: str, currency: str) -> ListingData | None:
     link = card.find("a", class_="posting-title", href=True) or card.find("a", href=True)
     title_link = card.find(class_="posting-title")
     label = title_link.find(class_="label") if title_link is not None else None
-    title = _text(label or title_link) or _clean(card.get("title"))
+    title = node_text(label or title_link) or one_line(card.get("title"))
     if link is None or not title:
         return None
     url = canonical_url(str(link["href"]), base=base, keep=frozenset())
@@ -215,7 +221,7 @@ def _card_listing(card: Tag, base: str, currency: str) -> ListingData | None:
     external_id = pid if pid.isdigit() else posting_id(url)
     if external_id is None:
         return None
-    price, currency = _price(_text(card.find(class_="priceinfo")), currency)
+    price, currency = _price(node_text(card.find(class_="priceinfo")), currency)
     location, extra = _meta(card.find(class_="meta"))
     image = card.find("img", src=True)
     return ListingData(
@@ -290,7 +296,7 @@ def _enrich(listings: list[ListingData], items: list[Mapping[str, Any]]) -> list
     entries pair by position; otherwise only by a title that appears once on each side and a
     price that agrees.
     """
-    names = [_clean(item["name"]) for item in items]
+    names = [one_line(item["name"]) for item in items]
     if len(items) == len(listings) and all(
         name == listing.title for name, listing in zip(names, listings, strict=True)
     ):
@@ -331,7 +337,7 @@ def _with_entry(listing: ListingData, item: Mapping[str, Any]) -> ListingData:
     return replace(
         listing,
         image_url=listing.image_url or (image if isinstance(image, str) and image.startswith("http") else None),
-        location=listing.location or _clean(address.get("addressLocality")),
+        location=listing.location or one_line(address.get("addressLocality")),
         extra=extra,
     )
 
@@ -349,12 +355,4 @@ def _page_url(soup: BeautifulSoup) -> str | None:
     return str(og_url["content"]) if og_url is not None else None
 
 
-def _text(tag: Tag | None) -> str | None:
-    return _clean(tag.get_text(" ", strip=True)) if tag is not None else None
 
-
-def _clean(value: Any) -> str | None:
-    """Whitespace collapsed; None for anything empty or not text."""
-    if not isinstance(value, str):
-        return None
-    return " ".join(value.split()) or None

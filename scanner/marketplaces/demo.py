@@ -17,8 +17,15 @@ from bs4 import BeautifulSoup, Tag
 from models.settings import get_settings
 from models.tables import Condition
 from scanner.errors import ErrorClass, ScanError
-from scanner.marketplaces.base import HttpClient, ListingData, ListingStatusName, MarketplaceAdapter, SearchQuery
+from scanner.marketplaces.base import (
+    HttpClient,
+    ListingData,
+    ListingStatusName,
+    MarketplaceAdapter,
+    SearchQuery,
+)
 from scanner.marketplaces.prices import parse_price
+from scanner.marketplaces.text import node_text
 from scanner.marketplaces.urls import canonical_url
 
 # How the site words a condition, by its first word(s), to the values searches filter on.
@@ -43,12 +50,6 @@ def _markup_changed(message: str) -> ScanError:
     return ScanError(ErrorClass.MARKUP_CHANGED, message)
 
 
-def _text(node: Tag | None) -> str | None:
-    """The node's text with whitespace collapsed; None when the node or its text is missing."""
-    if node is None:
-        return None
-    text = " ".join(node.get_text(" ").split())
-    return text or None
 
 
 def condition_value(text: str | None) -> str | None:
@@ -129,16 +130,16 @@ class DemoAdapter(MarketplaceAdapter):
         external_id = card.get("data-listing-id")
         heading = part("dm-card__title")
         link = heading.find("a", href=True) if heading is not None else None
-        title = _text(link)
+        title = node_text(link)
         if not isinstance(external_id, str) or not external_id or link is None or title is None:
             raise _markup_changed(f"a listing card lacks its id, title or link: {str(card)[:200]}")
-        price = parse_price(_text(part("dm-price")), default_currency=self.default_currency)
-        was = parse_price(_text(part("dm-price--was")), default_currency=self.default_currency)
-        shipping = parse_price(_text(part("dm-card__shipping")), default_currency=self.default_currency)
+        price = parse_price(node_text(part("dm-price")), default_currency=self.default_currency)
+        was = parse_price(node_text(part("dm-price--was")), default_currency=self.default_currency)
+        shipping = parse_price(node_text(part("dm-card__shipping")), default_currency=self.default_currency)
         image = card.find("img", src=True)
         seller_box = part("dm-card__seller")
         seller = seller_box.find(class_="dm-seller") if seller_box is not None else None
-        condition_text = _text(part("dm-card__condition"))
+        condition_text = node_text(part("dm-card__condition"))
         return ListingData(
             external_id=external_id,
             title=title,
@@ -146,10 +147,10 @@ class DemoAdapter(MarketplaceAdapter):
             price=price.amount if price else None,
             currency=price.currency if price else self.default_currency,
             image_url=urljoin(base, str(image["src"])) if image is not None else None,
-            location=_text(part("dm-card__location")),
+            location=node_text(part("dm-card__location")),
             condition=condition_value(condition_text),
             shipping=shipping.amount if shipping else None,
-            seller=_text(seller),
+            seller=node_text(seller),
             original_price=was.amount if was else None,
             status=next((status for status in _STATUSES if part(f"dm-badge--{status}")), "active"),
             extra={"condition_text": condition_text} if condition_text else {},

@@ -26,7 +26,12 @@ from models.settings import Settings, get_settings
 from models.tables import Condition
 from models.types import utcnow
 from scanner.errors import ErrorClass, ScanError
-from scanner.marketplaces.base import HttpClient, ListingData, MarketplaceAdapter, SearchQuery
+from scanner.marketplaces.base import (
+    HttpClient,
+    ListingData,
+    MarketplaceAdapter,
+    SearchQuery,
+)
 from scanner.marketplaces.prices import Money, parse_price
 from scanner.quota import QuotaStatus, quota_status, record_calls
 

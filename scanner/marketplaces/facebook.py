@@ -28,8 +28,15 @@ from bs4 import BeautifulSoup, SoupStrainer, Tag
 from models.settings import Settings, get_settings
 from models.tables import Condition
 from scanner.errors import ErrorClass, ScanError
-from scanner.marketplaces.base import HttpClient, ListingData, ListingStatusName, MarketplaceAdapter, SearchQuery
+from scanner.marketplaces.base import (
+    HttpClient,
+    ListingData,
+    ListingStatusName,
+    MarketplaceAdapter,
+    SearchQuery,
+)
 from scanner.marketplaces.prices import parse_price
+from scanner.marketplaces.text import one_line
 
 BASE_URL = "https://www.facebook.com"
 _FEED_KEYS = ("feed_units", "marketplace_feed_stories")
@@ -176,7 +183,7 @@ def _read_edges(edges: list[Any], currency: str) -> list[ListingData]:
 
 def _json_listing(data: Mapping[str, Any], currency: str) -> ListingData | None:
     listing_id = str(data.get("id") or "")
-    title = _clean(data.get("marketplace_listing_title")) or _clean(data.get("custom_title"))
+    title = one_line(data.get("marketplace_listing_title")) or one_line(data.get("custom_title"))
     if not listing_id.isdigit() or not title:
         return None
     price_data = (
@@ -188,24 +195,24 @@ def _json_listing(data: Mapping[str, Any], currency: str) -> ListingData | None:
     price_max = _json_money(data.get("max_listing_price"), currency)
     if price_max is not None and money is not None and price_max[0] > money[0]:
         extra["price_max"] = price_max[0]
-    display_title = _clean(data.get("custom_title"))
+    display_title = one_line(data.get("custom_title"))
     if display_title and display_title != title:
         extra["display_title"] = display_title
-    subtitles = [_clean(_get(item, "subtitle")) for item in _list(data.get("custom_sub_titles_with_rendering_flags"))]
+    subtitles = [one_line(_get(item, "subtitle")) for item in _list(data.get("custom_sub_titles_with_rendering_flags"))]
     extra.update(_subtitle_extras([subtitle for subtitle in subtitles if subtitle]))
     if _list(data.get("delivery_types")):
         extra["delivery_types"] = [str(kind) for kind in data["delivery_types"]]
     geocode = _get(data, "location", "reverse_geocode") or {}
-    location = ", ".join(part for part in (_clean(_get(geocode, "city")), _clean(_get(geocode, "state"))) if part)
+    location = ", ".join(part for part in (one_line(_get(geocode, "city")), one_line(_get(geocode, "state"))) if part)
     return ListingData(
         external_id=listing_id,
         title=title,
         url=listing_url(listing_id),
         price=money[0] if money else None,
         currency=money[1] if money else currency,
-        image_url=_clean(_get(data, "primary_listing_photo", "image", "uri")),
-        location=location or _clean(_get(geocode, "city_page", "display_name")),
-        seller=_clean(_get(data, "marketplace_listing_seller", "name")),
+        image_url=one_line(_get(data, "primary_listing_photo", "image", "uri")),
+        location=location or one_line(_get(geocode, "city_page", "display_name")),
+        seller=one_line(_get(data, "marketplace_listing_seller", "name")),
         original_price=was[0] if was and money and was[0] != money[0] else None,
         status=_status(data),
         extra=extra,
@@ -216,7 +223,7 @@ def _json_money(value: Any, currency: str) -> tuple[Decimal, str] | None:
     """A GraphQL price: `amount` is exact, `formatted_amount` tells the currency ("Free" is 0)."""
     if not isinstance(value, dict):
         return None
-    formatted = parse_price(_clean(value.get("formatted_amount")), default_currency=currency)
+    formatted = parse_price(one_line(value.get("formatted_amount")), default_currency=currency)
     amount = _decimal(value.get("amount"))
     if amount is not None:
         return amount, formatted.currency if formatted else currency
@@ -290,7 +297,7 @@ def _text_lines(anchor: Tag) -> list[list[str]]:
     lines: list[list[str]] = []
     last_block: Tag | None = None
     for string in anchor.find_all(string=True):
-        text = _clean(str(string))
+        text = one_line(str(string))
         if not text:
             continue
         block = string.find_parent("div") or anchor
@@ -353,10 +360,6 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _clean(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return " ".join(value.split()) or None
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -24,7 +24,13 @@ from bs4 import BeautifulSoup, Tag
 
 from models.settings import Settings, get_settings
 from scanner.errors import ErrorClass, ScanError
-from scanner.marketplaces.base import HttpClient, ListingData, ListingStatusName, MarketplaceAdapter, SearchQuery
+from scanner.marketplaces.base import (
+    HttpClient,
+    ListingData,
+    ListingStatusName,
+    MarketplaceAdapter,
+    SearchQuery,
+)
 from scanner.marketplaces.prices import parse_price
 from scanner.marketplaces.urls import canonical_url
 

@@ -23,7 +23,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from models.tables import Condition
 from scanner.errors import ErrorClass, ScanError
-from scanner.marketplaces.base import HttpClient, ListingData, ListingStatusName, MarketplaceAdapter, SearchQuery
+from scanner.marketplaces.base import (
+    HttpClient,
+    ListingData,
+    ListingStatusName,
+    MarketplaceAdapter,
+    SearchQuery,
+)
 
 SEARCH_URL = "https://api.mercari.jp/v2/entities:search"
 PAGE_SIZE = 120  # what the web app asks for
