@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test migrate worker dashboard bench clean
+.PHONY: run test lint migrate worker dashboard bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,11 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(BIN)/python -m scanner up
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check models scanner dashboard tests bench
 
 migrate: $(STAMP)
 	$(BIN)/python -m scanner migrate

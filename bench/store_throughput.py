@@ -10,9 +10,9 @@ ORM way (one SELECT + add per row) as the baseline the bulk upsert is measured a
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
-import resource
 import uuid
 from dataclasses import replace
 from datetime import timedelta

@@ -98,7 +98,7 @@ def _marketplaces(snapshot: data.OperationsSnapshot) -> None:
     known = {item.marketplace: item for item in snapshot.last_hour}
     names = [m.value for m in Marketplace]
     for row in range(0, len(names), SWITCHES_PER_ROW):
-        for column, marketplace in zip(st.columns(SWITCHES_PER_ROW), names[row : row + SWITCHES_PER_ROW]):
+        for column, marketplace in zip(st.columns(SWITCHES_PER_ROW), names[row : row + SWITCHES_PER_ROW], strict=False):
             with column, st.container(border=True, key=f"ops.switch.{marketplace}"):
                 _switch(marketplace, known.get(marketplace))
 

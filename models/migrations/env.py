@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401  (registers the tables on the metadata)
 from models.db import create_db_engine
 from models.settings import get_settings
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

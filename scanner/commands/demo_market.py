@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from models.settings import get_settings
 from scanner.cli import UsageError
-from scanner.logs import configure_logging
 from scanner.demo_market import FAIL_MODES, DemoMarket
+from scanner.logs import configure_logging
 
 
 def _fraction(text: str) -> float:

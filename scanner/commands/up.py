@@ -15,9 +15,8 @@ import signal
 import subprocess
 import sys
 import time
-from types import FrameType
-
 from decimal import Decimal
+from types import FrameType
 from urllib.parse import urlsplit
 
 from models import crud

@@ -31,7 +31,6 @@ from models.db import dispose_engines, get_engine
 from models.migrate import upgrade
 from models.schemas import SearchInput
 from models.settings import get_settings
-from models.types import utcnow
 from models.tables import (
     Deal,
     DealReason,
@@ -42,6 +41,7 @@ from models.tables import (
     TaskLog,
     TaskStatus,
 )
+from models.types import utcnow
 
 NOW = utcnow().replace(microsecond=0)
 

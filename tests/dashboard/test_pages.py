@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy.engine import Engine
-
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.conftest import APP, World, open_app, plotly_figures, reset_app_caches, texts

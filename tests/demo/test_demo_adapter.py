@@ -17,12 +17,12 @@ from bs4 import BeautifulSoup
 
 from models.settings import get_settings
 from scanner.demo_market import DemoMarket, catalogue
-from tests.clock import Clock
 from scanner.demo_market.catalogue import DemoListing
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.demo import DemoAdapter
+from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "demo"

@@ -22,8 +22,8 @@ from bs4 import BeautifulSoup
 from models.tables import Condition
 from scanner.cli import main
 from scanner.demo_market import DemoMarket, catalogue
-from tests.clock import Clock
 from scanner.demo_market.catalogue import DemoListing
+from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ("guitar", "camera", "laptop")

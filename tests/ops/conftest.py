@@ -17,9 +17,9 @@ import socketserver
 import subprocess
 import sys
 import threading
-import uuid
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +32,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.settings import Settings, load_settings
-
 from models.tables import (
     BreakerState,
     Listing,
