@@ -24,6 +24,7 @@ from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import SearchQuery
 from scanner.pipeline import StoreOutcome, store_listings
 from scanner.ratelimit import make_rate_limiter
+from scanner.schedule import next_scan_time
 
 TASK_NAME = "scan_search"
 log = logging.getLogger(__name__)
@@ -125,8 +126,12 @@ def run_scan(
     for marketplace in search.marketplaces:
         _scan_marketplace(engine, settings, search, marketplace, summary)
 
+    finished = utcnow()
+    next_scan_at = next_scan_time(search.interval_minutes, finished, settings.min_scan_interval_minutes)
     with session_scope(engine) as session:
-        session.execute(update(Search).where(Search.id == search_id).values(last_scanned_at=utcnow()))
+        session.execute(
+            update(Search).where(Search.id == search_id).values(last_scanned_at=finished, next_scan_at=next_scan_at)
+        )
     return summary
 
 

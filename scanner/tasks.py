@@ -1,10 +1,11 @@
 """The worker's tasks. Scheduling lives in the database; the queue only carries work.
 
-- `dispatch_due_scans` (every minute, in every consumer): claims due searches with a
-  compare-and-set on `next_scan_at`, so with N workers each due search is enqueued once.
-- `scan_search(search_id)`: one scan under a per-search lock; retried with backoff (Huey's own
-  retries) when a marketplace failed transiently — a retry keeps the task id, so marketplaces
-  that already succeeded are not fetched again.
+- `dispatch_due_scans` (every minute, in every consumer): claims due searches (see
+  `scanner.schedule`), so with N workers each due search is enqueued once per tick.
+- `scan_search(search_id)`: one scan under a per-search lock; skipped when a newer scan has
+  overtaken it in the queue; retried with backoff (Huey's own retries) when a marketplace failed
+  transiently — a retry keeps the task id, so marketplaces that already succeeded are not
+  fetched again.
 - `rescan(search_id)`: what the dashboard's button calls; same task, ahead in the queue.
 - `send_notifications`: after each scan with deals and every few minutes, with retries.
 """
@@ -13,28 +14,24 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from huey import crontab, signals
 from huey.api import Task, TaskLock
 from huey.exceptions import TaskLockedException
-from sqlalchemy import select, update
-from sqlmodel import Session
 
 from models.db import get_engine, session_scope
 from models.settings import get_settings
-from models.tables import Search, SearchStatus
 from models.types import utcnow
 from scanner.alerts import deliver_pending
 from scanner.queue import huey
 from scanner.scan import ScanSummary, run_scan
+from scanner.schedule import claim_due_searches, is_stale
 
 log = logging.getLogger(__name__)
 settings = get_settings()
 
 RESCAN_PRIORITY = 100
-DISPATCH_BATCH = 500
 
 
 def scan_lock(search_id: int) -> TaskLock:
@@ -56,44 +53,14 @@ class ScanIncomplete(Exception):
     """Raised so that Huey retries a scan in which a marketplace failed transiently."""
 
 
-def jitter_seconds(interval_minutes: int) -> float:
-    """Up to 10 % of the interval (at most a minute), so searches created together spread out."""
-    return random.uniform(0, min(60.0, interval_minutes * 6.0))
-
-
-def claim_due_searches(session: Session, now: datetime) -> list[int]:
-    """Move every due search's `next_scan_at` on and return the ids this caller claimed.
-
-    The update only succeeds where `next_scan_at` still has the value we read, so when several
-    consumers run the dispatcher in the same minute each search is claimed exactly once.
-    """
-    due = session.execute(
-        select(Search.id, Search.next_scan_at, Search.interval_minutes)
-        .where(Search.status == SearchStatus.ACTIVE, Search.next_scan_at <= now)
-        .order_by(Search.next_scan_at)
-        .limit(DISPATCH_BATCH)
-    ).all()
-    claimed = []
-    for search_id, next_scan_at, interval in due:
-        interval = max(interval, settings.min_scan_interval_minutes)
-        moved_to = now + timedelta(minutes=interval, seconds=jitter_seconds(interval))
-        won = session.execute(
-            update(Search)
-            .where(Search.id == search_id, Search.next_scan_at == next_scan_at)
-            .values(next_scan_at=moved_to)
-        ).rowcount
-        if won:
-            claimed.append(search_id)
-    return claimed
-
-
 @huey.periodic_task(crontab(minute="*"))
 @huey.lock_task("dispatch-due-scans")
 def dispatch_due_scans() -> list[int]:
+    now = utcnow()
     with session_scope(get_engine(settings)) as session:
-        claimed = claim_due_searches(session, utcnow())
+        claimed = claim_due_searches(session, now, settings.min_scan_interval_minutes)
     for search_id in claimed:
-        scan_search(search_id, True)
+        scan_search(search_id, True, now)
     if claimed:
         log.info("enqueued scans for searches %s", claimed)
     return claimed
@@ -105,11 +72,19 @@ def dispatch_due_scans() -> list[int]:
     retry_backoff=2,
     context=True,
 )
-def scan_search(search_id: int, scheduled: bool = False, task: Task | None = None) -> dict[str, object]:
+def scan_search(
+    search_id: int, scheduled: bool = False, claimed_at: datetime | None = None, task: Task | None = None
+) -> dict[str, object]:
     task_id = task.id if task else "immediate"
+    engine = get_engine(settings)
     try:
         with scan_lock(search_id):
-            summary = run_scan(get_engine(settings), settings, search_id, task_id=task_id, scheduled=scheduled)
+            if claimed_at is not None:
+                with session_scope(engine) as session:
+                    if is_stale(session, search_id, claimed_at, task_id):
+                        log.info("search %s was scanned since this task was queued; skipping", search_id)
+                        return {"search_id": search_id, "skipped": "scanned since queued"}
+            summary = run_scan(engine, settings, search_id, task_id=task_id, scheduled=scheduled)
     except TaskLockedException:
         log.info("search %s is already being scanned by another worker; skipping", search_id)
         return {"search_id": search_id, "skipped": "already being scanned"}

@@ -16,7 +16,10 @@ from models.schemas import SearchInput
 from models.settings import Settings
 from models.tables import Search, SearchStatus
 from models.types import utcnow
-from scanner.tasks import claim_due_searches, dispatch_due_scans, rescan
+from scanner.demo_market import DemoMarket
+from scanner.scan import run_scan
+from scanner.schedule import CLAIM_LEASE, claim_due_searches, is_stale
+from scanner.tasks import dispatch_due_scans, rescan, scan_search
 
 
 def add_searches(engine: Engine, count: int, *, due: bool = True, interval: int = 15) -> list[int]:
@@ -32,20 +35,34 @@ def add_searches(engine: Engine, count: int, *, due: bool = True, interval: int 
     return ids
 
 
-def test_due_searches_are_claimed_and_moved_on_by_their_interval(engine: Engine, scan_settings: Settings) -> None:
-    due = add_searches(engine, 3, interval=20)
+def test_due_searches_are_claimed_for_their_interval_or_the_lease(engine: Engine, scan_settings: Settings) -> None:
+    short = add_searches(engine, 2, interval=5)
+    long = add_searches(engine, 1, interval=60)
     later = add_searches(engine, 1, due=False)
     paused = add_searches(engine, 1)
     with Session(engine) as session:
         crud.set_search_status(session, paused[0], SearchStatus.PAUSED)
         session.commit()
         now = utcnow()
-        assert sorted(claim_due_searches(session, now)) == due
+        assert sorted(claim_due_searches(session, now, 5)) == short + long
         session.commit()
-        for search in session.exec(select(Search).where(Search.id.in_(due))):
-            assert now + timedelta(minutes=20) <= search.next_scan_at <= now + timedelta(minutes=21)
-        assert claim_due_searches(session, now) == []
+        moved = dict(session.exec(select(Search.id, Search.next_scan_at).where(Search.id.in_(short + long))).all())
+        for search_id in short:
+            assert now + timedelta(minutes=5) <= moved[search_id] <= now + timedelta(minutes=5, seconds=30)
+        assert moved[long[0]] == now + CLAIM_LEASE  # the scan itself sets the real next time
+        assert claim_due_searches(session, now, 5) == []
     del later
+
+
+def test_a_finished_scan_sets_the_next_one_a_full_interval_later(engine: Engine, scan_settings: Settings) -> None:
+    [search_id] = add_searches(engine, 1, interval=60)
+    started = utcnow()
+    run_scan(engine, scan_settings, search_id, task_id="t1")
+    with Session(engine) as session:
+        search = session.get(Search, search_id)
+        assert search.last_scanned_at >= started
+        assert search.last_scanned_at + timedelta(minutes=60) <= search.next_scan_at
+        assert search.next_scan_at <= search.last_scanned_at + timedelta(minutes=61)
 
 
 def test_concurrent_dispatchers_claim_each_search_once(engine: Engine, scan_settings: Settings) -> None:
@@ -56,7 +73,7 @@ def test_concurrent_dispatchers_claim_each_search_once(engine: Engine, scan_sett
     def dispatcher() -> None:
         with Session(engine) as session:
             barrier.wait()
-            claimed.append(claim_due_searches(session, utcnow()))
+            claimed.append(claim_due_searches(session, utcnow(), 5))
             session.commit()
 
     threads = [threading.Thread(target=dispatcher) for _ in range(3)]
@@ -77,17 +94,38 @@ def test_every_consumer_running_the_tick_enqueues_each_due_search_once(
     assert worker_queue.pending_count() == 4
 
 
-def test_a_lost_queue_is_refilled_when_the_searches_are_due_again(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey
+def test_a_task_lost_with_the_queue_is_claimed_again_when_its_lease_runs_out(
+    engine: Engine, scan_settings: Settings
 ) -> None:
-    add_searches(engine, 2)
-    dispatch_due_scans.call_local()
-    worker_queue.flush()  # Redis lost its data
+    [search_id] = add_searches(engine, 1, interval=60)
+    now = utcnow()
     with Session(engine) as session:
-        session.execute(update(Search).values(next_scan_at=utcnow()))
+        assert claim_due_searches(session, now, 5) == [search_id]
         session.commit()
-    dispatch_due_scans.call_local()
-    assert worker_queue.pending_count() == 2
+        # Redis lost the task: nothing scans, nothing moves the schedule on.
+        assert claim_due_searches(session, now + CLAIM_LEASE - timedelta(seconds=1), 5) == []
+        assert claim_due_searches(session, now + CLAIM_LEASE, 5) == [search_id]
+
+
+def test_a_queued_scan_overtaken_by_a_newer_scan_is_skipped(
+    engine: Engine, scan_settings: Settings, worker_queue: Huey, market: DemoMarket
+) -> None:
+    [search_id] = add_searches(engine, 1)
+    queued_at = utcnow()
+    run_scan(engine, scan_settings, search_id, task_id="rescan")  # e.g. a "Rescan now" that ran first
+    hits = market.hits("/search")
+    result = scan_search.call_local(search_id, True, queued_at)
+    assert result == {"search_id": search_id, "skipped": "scanned since queued"}
+    assert market.hits("/search") == hits
+
+
+def test_a_retry_of_the_same_task_is_not_stale(engine: Engine, scan_settings: Settings) -> None:
+    [search_id] = add_searches(engine, 1)
+    queued_at = utcnow()
+    run_scan(engine, scan_settings, search_id, task_id="task-1")
+    with Session(engine) as session:
+        assert is_stale(session, search_id, queued_at, "task-2")
+        assert not is_stale(session, search_id, queued_at, "task-1")
 
 
 def test_rescan_enqueues_one_task_ahead_of_the_sweep(
