@@ -78,17 +78,18 @@ class RobotsCache:
 
     def __init__(self) -> None:
         self._parsers: dict[str, tuple[float, RobotFileParser]] = {}
+        self._origin_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def allowed(self, client: PoliteClient, url: str) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
+            origin_lock = self._origin_locks.setdefault(origin, threading.Lock())
+        with origin_lock:  # threads scanning one site wait for a single fetch of its robots.txt
             cached = self._parsers.get(origin)
-        if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL_SECONDS:
-            cached = (time.monotonic(), self._fetch(client, origin))
-            with self._lock:
-                self._parsers[origin] = cached
+            if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL_SECONDS:
+                cached = self._parsers[origin] = (time.monotonic(), self._fetch(client, origin))
         return cached[1].can_fetch(client.user_agent, url)
 
     @staticmethod

@@ -3,6 +3,7 @@ classified errors — against a real local HTTP server."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -160,3 +161,17 @@ def test_a_redirect_loop_ends_with_an_error(http_server: ScriptedServer, setting
     loop = http_server.script("/loop", Canned(302, b"", {"Location": "/loop"}))
     with pytest.raises(ScanError, match="redirects"):
         client_for(settings).get(loop, respect_robots=False)
+
+
+def test_threads_scanning_one_site_fetch_its_robots_txt_once(http_server: ScriptedServer, settings: Settings) -> None:
+    http_server.script("/robots.txt", Canned(body=b"User-agent: *\nAllow: /\n", delay=0.3))
+    url = http_server.script("/search", Canned(body=b"ok"))
+    robots = RobotsCache()
+    clients = [PoliteClient("demo", settings, LocalRateLimiter(6000), robots=robots) for _ in range(3)]
+    threads = [threading.Thread(target=client.get, args=(url,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(http_server.hits["/robots.txt"]) == 1
+    assert len(http_server.hits["/search"]) == 3
