@@ -82,10 +82,10 @@ class FailedTask:
 
 
 @dataclass(frozen=True)
-class MarketplaceStatus:
-    """Everything an operator asks about one marketplace: switch, breaker, recent success."""
+class MarketplaceStatus(MarketplaceFailures):
+    """Everything an operator asks about one marketplace: switch, breaker, recent success, and
+    (inherited) its recent runs, failures and failure rate."""
 
-    marketplace: str
     paused: bool
     pause_reason: str | None
     breaker_state: BreakerState
@@ -94,12 +94,6 @@ class MarketplaceStatus:
     last_success_at: datetime | None
     last_failure_at: datetime | None
     last_error_class: str | None
-    runs: int
-    failures: int
-
-    @property
-    def failure_rate(self) -> float:
-        return self.failures / self.runs if self.runs else 0.0
 
 
 @dataclass(frozen=True)
