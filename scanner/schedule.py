@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select, update
 from sqlmodel import Session
 
-from models.tables import Search, SearchStatus, TaskLog
+from models.tables import Search, SearchStatus, TaskLog, TaskStatus
 
 CLAIM_LEASE = timedelta(minutes=10)
+SCAN_ABANDONED_AFTER = timedelta(minutes=30)  # far longer than one marketplace's part of a scan
 DISPATCH_BATCH = 500
 
 
@@ -60,3 +61,17 @@ def is_stale(session: Session, search_id: int, claimed_at: datetime, task_id: st
         return False
     retried = session.execute(select(exists().where(TaskLog.task_id == task_id))).scalar_one()
     return not retried
+
+
+def scan_in_progress(session: Session, search_id: int, now: datetime) -> bool:
+    """Is a scan of this search running? Every running scan keeps a `running` task-log row (one
+    per marketplace) younger than `SCAN_ABANDONED_AFTER`."""
+    return session.execute(
+        select(
+            exists().where(
+                TaskLog.search_id == search_id,
+                TaskLog.status == TaskStatus.RUNNING,
+                TaskLog.created_at >= now - SCAN_ABANDONED_AFTER,
+            )
+        )
+    ).scalar_one()

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from huey import crontab, signals
 from huey.api import Task, TaskLock
 from huey.exceptions import TaskLockedException
+from sqlalchemy.engine import Engine
 
 from models.db import get_engine, session_scope
 from models.settings import get_settings
@@ -26,7 +27,7 @@ from models.types import utcnow
 from scanner.alerts import deliver_pending
 from scanner.queue import huey
 from scanner.scan import ScanSummary, run_scan
-from scanner.schedule import claim_due_searches, is_stale
+from scanner.schedule import SCAN_ABANDONED_AFTER, claim_due_searches, is_stale, scan_in_progress
 
 log = logging.getLogger(__name__)
 settings = get_settings()
@@ -34,9 +35,32 @@ settings = get_settings()
 RESCAN_PRIORITY = 100
 
 
-def scan_lock(search_id: int) -> TaskLock:
+class ScanLock(TaskLock):
+    """Huey's task lock holding the time it was taken, so that a lock left behind by a killed
+    worker can be told from one held by a running scan."""
+
+    def acquire(self, taken_at: datetime | None = None) -> bool:
+        if not self._huey.put_if_empty(self._key, (taken_at or utcnow()).timestamp(), self._ttl):
+            raise TaskLockedException(f"unable to acquire lock {self._name}")
+        return True
+
+    def taken_at(self) -> datetime | None:
+        value = self._huey.get(self._key, peek=True)
+        return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+
+
+def scan_lock(search_id: int) -> ScanLock:
     """Held while a search is scanned, so two workers never scan it at once."""
-    return huey.lock_task(f"scan-search-{search_id}")
+    return ScanLock(huey, f"scan-search-{search_id}")
+
+
+def _abandoned(engine: Engine, lock: ScanLock, search_id: int) -> bool:
+    """Taken long ago, and no scan of the search is running: its worker was killed."""
+    now, taken_at = utcnow(), lock.taken_at()
+    if taken_at is None or now - taken_at < SCAN_ABANDONED_AFTER:
+        return False
+    with session_scope(engine) as session:
+        return not scan_in_progress(session, search_id, now)
 
 
 @huey.signal(signals.SIGNAL_INTERRUPTED)
@@ -54,8 +78,9 @@ class ScanIncomplete(Exception):
 
 
 @huey.periodic_task(crontab(minute="*"))
-@huey.lock_task("dispatch-due-scans")
 def dispatch_due_scans() -> list[int]:
+    """No Huey lock here on purpose: the claim's compare-and-set is the guard, and a lock left by
+    a killed worker would stop all scheduling."""
     now = utcnow()
     with session_scope(get_engine(settings)) as session:
         claimed = claim_due_searches(session, now, settings.min_scan_interval_minutes)
@@ -86,8 +111,13 @@ def scan_search(
                         return {"search_id": search_id, "skipped": "scanned since queued"}
             summary = run_scan(engine, settings, search_id, task_id=task_id, scheduled=scheduled)
     except TaskLockedException:
-        log.info("search %s is already being scanned by another worker; skipping", search_id)
-        return {"search_id": search_id, "skipped": "already being scanned"}
+        lock = scan_lock(search_id)
+        if not _abandoned(engine, lock, search_id):
+            log.info("search %s is already being scanned by another worker; skipping", search_id)
+            return {"search_id": search_id, "skipped": "already being scanned"}
+        lock.clear()
+        log.warning("released the scan lock of search %s: no scan of it is running (a worker was killed)", search_id)
+        return {"search_id": search_id, "skipped": "released an abandoned lock; the next tick scans it"}
     if summary.deals:
         send_notifications()
     _retry_if_incomplete(summary, task)
@@ -123,9 +153,9 @@ class DeliveryIncomplete(Exception):
     retry_delay=settings.notify_retry_delay_seconds,
     retry_backoff=2,
 )
-@huey.lock_task("send-notifications")
 def send_notifications() -> dict[str, object]:
-    """Send pending alerts as digests; enqueued after every scan with deals and every 5 minutes."""
+    """Send pending alerts as digests; enqueued after every scan with deals and every 5 minutes.
+    Concurrent senders are safe without a lock: each digest's rows are claimed in the database."""
     report = deliver_pending(get_engine(settings), settings)
     if report.retry_needed:
         raise DeliveryIncomplete(f"{report.pending} alert(s) still pending after an SMTP error")

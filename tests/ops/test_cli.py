@@ -112,12 +112,12 @@ def test_queue_unlock_releases_a_lock_left_by_a_killed_worker(
 ) -> None:
     env = {"DATABASE_URL": sqlite_database_url}
     queue = _cli_queue(tmp_path)
-    queue.lock_task("dispatch-due-scans").__enter__()  # taken and never released: what SIGKILL leaves behind
+    queue.lock_task("scan-search-12").__enter__()  # taken and never released: what SIGKILL leaves behind
     status = json.loads(run_python("-m", "scanner", "queue", "status", "--json", env=env).stdout)
-    assert status["locks"] == ["dispatch-due-scans"]
+    assert status["locks"] == ["scan-search-12"]
 
-    released = run_python("-m", "scanner", "queue", "unlock", "dispatch-due-scans", env=env)
-    assert released.stdout.strip() == "released 1 lock(s): dispatch-due-scans"
+    released = run_python("-m", "scanner", "queue", "unlock", "scan-search-12", env=env)
+    assert released.stdout.strip() == "released 1 lock(s): scan-search-12"
     assert held_locks(queue) == []
 
 

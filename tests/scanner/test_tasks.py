@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 from models import crud
 from models.schemas import SearchInput
 from models.settings import Settings
-from models.tables import Search, SearchStatus
+from models.tables import Search, SearchStatus, TaskLog, TaskStatus
 from models.types import utcnow
 from scanner.demo_market import DemoMarket
 from scanner.scan import run_scan
-from scanner.schedule import CLAIM_LEASE, claim_due_searches, is_stale
-from scanner.tasks import dispatch_due_scans, rescan, scan_search
+from scanner.schedule import CLAIM_LEASE, SCAN_ABANDONED_AFTER, claim_due_searches, is_stale
+from scanner.tasks import dispatch_due_scans, rescan, scan_lock, scan_search
 
 
 def add_searches(engine: Engine, count: int, *, due: bool = True, interval: int = 15) -> list[int]:
@@ -141,3 +141,35 @@ def test_rescan_enqueues_one_task_ahead_of_the_sweep(
     ahead = worker_queue.dequeue()
     assert ahead is not None and ahead.id == task_id and ahead.args[0] == second
     del first
+
+
+def test_a_scan_lock_left_by_a_killed_worker_is_released(
+    engine: Engine, scan_settings: Settings, worker_queue: Huey
+) -> None:
+    [search_id] = add_searches(engine, 1)
+    scan_lock(search_id).acquire(taken_at=utcnow() - SCAN_ABANDONED_AFTER)  # what SIGKILL leaves behind
+    result = scan_search.call_local(search_id)
+    assert result["skipped"] == "released an abandoned lock; the next tick scans it"
+    assert not scan_lock(search_id).is_locked()
+    assert scan_search.call_local(search_id)["found"] > 0
+
+
+def test_an_old_scan_lock_of_a_still_running_scan_is_respected(
+    engine: Engine, scan_settings: Settings, worker_queue: Huey
+) -> None:
+    [search_id] = add_searches(engine, 1)
+    with Session(engine) as session:
+        session.add(TaskLog(task_name="scan_search", search_id=search_id, marketplace="demo", status=TaskStatus.RUNNING))
+        session.commit()
+    scan_lock(search_id).acquire(taken_at=utcnow() - SCAN_ABANDONED_AFTER)
+    assert scan_search.call_local(search_id)["skipped"] == "already being scanned"
+    assert scan_lock(search_id).is_locked()
+
+
+def test_a_fresh_scan_lock_is_respected_before_its_scan_logs_anything(
+    engine: Engine, scan_settings: Settings, worker_queue: Huey
+) -> None:
+    [search_id] = add_searches(engine, 1)
+    with scan_lock(search_id):
+        assert scan_search.call_local(search_id)["skipped"] == "already being scanned"
+        assert scan_lock(search_id).is_locked()
