@@ -10,7 +10,6 @@ alive after a grace period is killed.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -110,7 +109,7 @@ def run(_args: argparse.Namespace) -> int:
     try:
         # Children get their own process group so one Ctrl-C is delivered once, by us.
         for name, command in _children(settings).items():
-            processes[name] = subprocess.Popen(command, process_group=0, env=os.environ.copy())
+            processes[name] = subprocess.Popen(command, process_group=0)
         print(f"\n  Deal Scout is running: http://localhost:{settings.dashboard_port}\n  Ctrl-C stops everything.\n")
         while True:
             for name, process in processes.items():
