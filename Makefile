@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate worker dashboard bench clean
+.PHONY: run test lint migrate worker dashboard bench bench-data clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ dashboard: $(STAMP)
 	$(BIN)/streamlit run dashboard/app.py
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# A large database (1M listings, 10M prices) where `make run` finds it; BENCH_DATA_ARGS="--scale 0.1" for a smaller one.
+bench-data: $(STAMP)
+	$(BIN)/python -m bench.data $(BENCH_DATA_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache test-output

@@ -2,16 +2,15 @@
 
 Our own fixtures are small by design; the real captured pages beside the project
 (`../shared/fixtures/`, when present) have production sizes, so both are reported.
-
-    python -m bench.parse_speed [--seconds 1.0]
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
+from bench.measure import Figure, Samples
+from bench.options import Options
 from models.tables import Marketplace
 from scanner.errors import ScanError
 from scanner.marketplaces import get_adapter
@@ -19,6 +18,7 @@ from scanner.marketplaces import get_adapter
 ROOT = Path(__file__).resolve().parent.parent
 OWN = ROOT / "tests" / "fixtures"
 CAPTURED = ROOT.parent / "shared" / "fixtures"
+ROUNDS = 5
 
 
 def largest_readable(marketplace: str, folder: Path) -> tuple[Path, int] | None:
@@ -35,32 +35,33 @@ def largest_readable(marketplace: str, folder: Path) -> tuple[Path, int] | None:
     return None
 
 
-def listings_per_second(marketplace: str, path: Path, seconds: float) -> tuple[float, float]:
+def listings_per_second(marketplace: str, path: Path, seconds: float) -> Samples:
+    """One sample per round; each round parses the page for `seconds` (at least once)."""
     adapter = get_adapter(marketplace)
     body = path.read_text(encoding="utf-8")
-    runs, listings, started = 0, 0, time.perf_counter()
-    while time.perf_counter() - started < seconds or runs < 3:
-        listings += len(adapter.parse(body))
-        runs += 1
-    elapsed = time.perf_counter() - started
-    return listings / elapsed, elapsed / runs * 1000
+    rates = []
+    for _ in range(ROUNDS):
+        listings, started = 0, time.perf_counter()
+        while True:
+            listings += len(adapter.parse(body))
+            elapsed = time.perf_counter() - started
+            if elapsed >= seconds / ROUNDS:
+                break
+        rates.append(listings / elapsed)
+    return Samples(tuple(rates), "listings/s", "higher")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=1.0, help="time spent on each file")
-    args = parser.parse_args()
-    print(f"{'adapter':<11} {'fixture':<52} {'KB':>6} {'listings':>8} {'ms/page':>8} {'listings/s':>11}")
+def run(options: Options) -> list[Figure]:
+    figures = []
     for marketplace in (m.value for m in Marketplace):
-        for folder, label in ((OWN, "own"), (CAPTURED, "captured")):
+        for folder, label in ((CAPTURED, "captured"), (OWN, "own")):
             found = largest_readable(marketplace, folder) if (folder / marketplace).is_dir() else None
             if found is None:
                 continue
             path, count = found
-            rate, per_page = listings_per_second(marketplace, path, args.seconds)
-            name = f"{label}: {path.name}"
-            print(f"{marketplace:<11} {name:<52} {path.stat().st_size / 1024:>6.0f} {count:>8} {per_page:>8.1f} {rate:>11,.0f}")
-
-
-if __name__ == "__main__":
-    main()
+            samples = listings_per_second(marketplace, path, options.parse_seconds)
+            how = f"{label} `{path.name}`, {path.stat().st_size / 1024:,.0f} KB, {count} listing{'s' * (count != 1)}"
+            note = f"{1000 * count / samples.median:.1f} ms per page"
+            figures.append(Figure(f"parse speed: {marketplace}", "—", how, samples, note=note))
+            break  # the largest: the captured page when there is one
+    return figures

@@ -169,6 +169,7 @@ class Listing(SQLModel, table=True):
     url: str = Field(max_length=2048)
     image_url: str | None = Field(default=None, max_length=2048)
     price: Decimal | None = _money()
+    previous_price: Decimal | None = _money()  # last known before the latest sighting: what a scan compares
     original_price: Decimal | None = _money()
     currency: str = Field(default="USD", max_length=3)
     shipping: Decimal | None = _money()
@@ -185,7 +186,10 @@ class PriceObservation(SQLModel, table=True):
     """A price seen for a listing; a row is added only when the price changed."""
 
     __tablename__ = "price_observation"
-    __table_args__ = (sa.Index("ix_price_observation_listing_time", "listing_id", "observed_at"),)
+    # Price and currency ride along so that charting a search's prices reads only this index.
+    __table_args__ = (
+        sa.Index("ix_price_observation_listing_time_price", "listing_id", "observed_at", "price", "currency"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     listing_id: int = _fk("listing.id", index=False)
@@ -218,6 +222,8 @@ class Deal(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("search_id", "listing_id", "reason"),
         sa.Index("ix_deal_search_dismissed", "search_id", "dismissed"),
+        sa.Index("ix_deal_score_detected", "score", "detected_at", "id"),  # the Deals page's "best first"
+        sa.Index("ix_deal_reason", "reason"),  # which reasons have deals, without reading them all
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -265,7 +271,7 @@ class TaskLog(SQLModel, table=True):
 
     __tablename__ = "task_log"
     __table_args__ = (
-        sa.Index("ix_task_log_marketplace_created", "marketplace", "created_at"),
+        sa.Index("ix_task_log_marketplace_status_created", "marketplace", "status", "created_at"),
         sa.Index("ix_task_log_status_created", "status", "created_at"),
         sa.Index("ix_task_log_search_created", "search_id", "created_at"),
     )

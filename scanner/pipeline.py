@@ -1,12 +1,12 @@
 """Store what one marketplace showed for one search, in one transaction.
 
-filters → bulk upsert of listings (`INSERT … ON CONFLICT`, one cached statement, executemany)
-→ a `PriceObservation` only where the price changed → `SearchMatch` links → listings of the
-search not seen for a while marked ended → deal rules and the alert outbox.
+filters → one upsert of all listings (`models.bulk`), which also hands back each listing's last
+known price → a `PriceObservation` only where the price changed → `SearchMatch`
+links → listings of the search not seen for a while marked ended → deal rules and the outbox.
 
 Idempotent: the same page stored twice changes nothing but `last_seen_at`. Safe with several
-workers: the upsert locks the listing rows (PostgreSQL) or the database (SQLite) before the
-previous prices are read, so two searches sharing a listing never both record its change.
+workers: the upsert moves `price` to `previous_price` under the row's lock (PostgreSQL) or the
+database's (SQLite), so two searches sharing a listing never both record its change.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlmodel import Session, col
 
-from models.db import dialect_insert
+from models.bulk import insert_rows
 from models.settings import Settings
 from models.tables import Condition, Deal, Listing, ListingStatus, PriceObservation, Search, SearchMatch
 from scanner import deals
 from scanner.marketplaces.base import ListingData
+from scanner.matches import per_match
 from scanner.observed import ObservedListing
 
-_CHUNK = 500
 _CONDITION_WORDS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
     (Condition.FOR_PARTS, re.compile(r"for parts|not working|defekt|ジャンク", re.IGNORECASE)),
     (Condition.REFURBISHED, re.compile(r"refurb|renewed|generalüberholt", re.IGNORECASE)),
@@ -105,67 +105,67 @@ def _listing_row(marketplace: str, listing: ListingData, now: datetime) -> dict[
     }
 
 
-def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[str, int]:
-    """Insert or refresh listings; returns external id → listing id."""
-    upsert = dialect_insert(session, Listing)
-    refreshed = {
-        column: getattr(upsert.excluded, column)
-        for column in rows[0]
-        if column not in ("marketplace", "external_id", "first_seen_at")
-    }
-    statement = upsert.on_conflict_do_update(
-        index_elements=[Listing.marketplace, Listing.external_id], set_=refreshed
-    ).returning(Listing.id, Listing.external_id)
-    ids: dict[str, int] = {}
-    connection = session.connection()  # Core executemany: the ORM's bulk path goes row by row here
-    for start in range(0, len(rows), _CHUNK):
-        for listing_id, external_id in connection.execute(statement, rows[start : start + _CHUNK]):
-            ids[external_id] = listing_id
-    return ids
+# On conflict, the stored price becomes the previous one — the last known: a price that failed to
+# load is no change. A constant, so that every batch reuses the same cached statement.
+_REMEMBER_PRICE = (("previous_price", func.coalesce(col(Listing.price), col(Listing.previous_price))),)
 
 
-def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[str, tuple[int, Decimal | None]]:
+    """Insert or refresh listings; returns external id → (listing id, last known price before now)."""
+    refreshed = [column for column in rows[0] if column not in ("marketplace", "external_id", "first_seen_at")]
+    upserted = insert_rows(
+        session,
+        Listing.__table__,  # type: ignore[arg-type]
+        rows,
+        conflict=("marketplace", "external_id"),
+        update=refreshed,
+        also_set=_REMEMBER_PRICE,
+        returning=(col(Listing.id), col(Listing.external_id), col(Listing.previous_price)),
+    )
+    return {external_id: (listing_id, previous) for listing_id, external_id, previous in upserted}
 
 
-def _latest_prices(session: Session, listing_ids: Sequence[int]) -> dict[int, Decimal]:
-    """The last recorded price of each listing (one query per chunk, not per row)."""
-    latest: dict[int, Decimal] = {}
-    for chunk in _chunks(listing_ids):
-        newest = (
-            select(PriceObservation.listing_id, func.max(PriceObservation.observed_at).label("at"))
-            .where(PriceObservation.listing_id.in_(chunk))
-            .group_by(PriceObservation.listing_id)
-            .subquery()
-        )
-        query = select(PriceObservation.listing_id, PriceObservation.price).join(
-            newest,
-            (PriceObservation.listing_id == newest.c.listing_id) & (PriceObservation.observed_at == newest.c.at),
-        )
-        latest.update((listing_id, price) for listing_id, price in session.execute(query))
-    return latest
+def _add_matches(session: Session, search_id: int, listing_ids: Sequence[int], now: datetime) -> set[int]:
+    """Link the search to these listings; returns the ones it had never matched before."""
+    inserted = insert_rows(
+        session,
+        SearchMatch.__table__,  # type: ignore[arg-type]
+        [{"search_id": search_id, "listing_id": listing_id, "first_matched_at": now} for listing_id in listing_ids],
+        conflict=("search_id", "listing_id"),
+        returning=(col(SearchMatch.listing_id),),
+    )
+    return {listing_id for (listing_id,) in inserted}
 
 
-def _matched(session: Session, search_id: int) -> set[int]:
-    """Every listing the search has matched so far: one range scan of its primary key, cheaper
-    than chunked IN lists once the search has history."""
-    return set(session.execute(select(SearchMatch.listing_id).where(SearchMatch.search_id == search_id)).scalars())
+_STILL_LISTED = col(Listing.status).in_([ListingStatus.ACTIVE, ListingStatus.PENDING])
+_UNSEEN = Listing.last_seen_at < bindparam("cutoff")
+
+
+def _unseen_of_search() -> Select[tuple[int]]:
+    """The search's listings on one marketplace, still listed, that no scan has seen since the
+    cutoff. Built once with bind parameters, like every statement a scan runs each time."""
+    stale = per_match(
+        bindparam("search_id"), col(Listing.id), Listing.marketplace == bindparam("marketplace"), _STILL_LISTED, _UNSEEN
+    )
+    return select(stale.c.value).where(stale.c.value.is_not(None))
+
+
+_UNSEEN_OF_SEARCH = _unseen_of_search()
 
 
 def _mark_ended(session: Session, search: Search, marketplace: str, now: datetime, settings: Settings) -> int:
+    """Listings of this search and marketplace not seen for `listing_ended_after_hours` have ended."""
     cutoff = now - timedelta(hours=settings.listing_ended_after_hours)
-    matched = select(SearchMatch.listing_id).where(SearchMatch.search_id == search.id)
+    parameters = {"search_id": search.id, "marketplace": marketplace, "cutoff": cutoff}
+    ended = sorted(session.execute(_UNSEEN_OF_SEARCH, parameters).scalars())
+    if not ended:
+        return 0
     result = session.execute(
-        update(Listing)
-        .where(
-            Listing.id.in_(matched),
-            Listing.marketplace == marketplace,
-            Listing.status.in_([ListingStatus.ACTIVE, ListingStatus.PENDING]),
-            Listing.last_seen_at < cutoff,
-        )
+        update(Listing)  # the conditions again: another worker may have seen one of them meanwhile
+        .where(col(Listing.id).in_(ended), _STILL_LISTED, _UNSEEN)
         .values(status=ListingStatus.ENDED)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
+        {"cutoff": cutoff},
     )
     return result.rowcount or 0
 
@@ -185,27 +185,20 @@ def store_listings(
     kept = _unique(listing for listing in listings if passes_filters(listing, search))
     outcome.kept = len(kept)
     if kept:
-        ids = _upsert_listings(session, [_listing_row(marketplace, listing, now) for listing in kept])
+        upserted = _upsert_listings(session, [_listing_row(marketplace, listing, now) for listing in kept])
+        ids = {external_id: listing_id for external_id, (listing_id, _) in upserted.items()}
+        previous = {listing_id: price for listing_id, price in upserted.values() if price is not None}
         listing_ids = sorted(ids.values())
-        previous = _latest_prices(session, listing_ids)
-        already_matched = _matched(session, search.id)
 
         changed = [
             {"listing_id": ids[item.external_id], "observed_at": now, "price": item.price, "currency": item.currency}
             for item in kept
             if item.price is not None and previous.get(ids[item.external_id]) != item.price
         ]
-        if changed:
-            session.connection().execute(insert(PriceObservation), changed)
+        insert_rows(session, PriceObservation.__table__, changed)  # type: ignore[arg-type]
         outcome.price_changes = sum(1 for row in changed if row["listing_id"] in previous)
 
-        new_matches = [
-            {"search_id": search.id, "listing_id": ids[item.external_id], "first_matched_at": now}
-            for item in kept
-            if ids[item.external_id] not in already_matched
-        ]
-        if new_matches:
-            session.connection().execute(dialect_insert(session, SearchMatch).on_conflict_do_nothing(), new_matches)
+        new_matches = _add_matches(session, search.id, listing_ids, now)
         outcome.new = len(new_matches)
 
         observed = [
@@ -213,7 +206,7 @@ def store_listings(
                 listing_id=ids[item.external_id],
                 marketplace=marketplace,
                 data=item,
-                is_new_match=ids[item.external_id] not in already_matched,
+                is_new_match=ids[item.external_id] in new_matches,
                 previous_total=_previous_total(previous.get(ids[item.external_id]), item),
             )
             for item in kept

@@ -1,10 +1,13 @@
 """When searches are scanned. The schedule lives in `search.next_scan_at`, never in the queue.
 
-The dispatcher claims a due search by moving `next_scan_at` to a lease (at most `CLAIM_LEASE`
-ahead) with a compare-and-set, so each due search is claimed once however many consumers run the
-dispatcher. The scan, when it finishes, sets the real next time: its interval plus a little jitter.
-If the queued task is lost (Redis flushed, a worker killed), the lease runs out and a later tick
-claims the search again; a queued task that a newer scan has overtaken is skipped as stale.
+The dispatcher claims the due searches by moving their `next_scan_at` to a lease (their interval,
+at most `CLAIM_LEASE` ahead) in one UPDATE, which also says which searches this caller won: on
+PostgreSQL the due rows are locked with SKIP LOCKED, so concurrent dispatchers split them; on
+SQLite the UPDATE holds the single writer lock. Either way each due search is claimed once
+however many consumers run the dispatcher. The scan, when it finishes, sets the real next time:
+its interval plus a little jitter. If the queued task is lost (Redis flushed, a worker killed),
+the lease runs out and a later tick claims the search again; a queued task that a newer scan has
+overtaken is skipped as stale.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, case, exists, literal, select, update
+from sqlmodel import Session, col
 
 from models.tables import Search, SearchStatus, TaskLog, TaskStatus
+from models.types import UTCDateTime
 
 CLAIM_LEASE = timedelta(minutes=10)
 SCAN_ABANDONED_AFTER = timedelta(minutes=30)  # far longer than one marketplace's part of a scan
@@ -33,24 +37,34 @@ def next_scan_time(interval_minutes: int, now: datetime, min_interval_minutes: i
 
 
 def claim_due_searches(session: Session, now: datetime, min_interval_minutes: int) -> list[int]:
-    """Claim every due active search for one scan and return the ids this caller won."""
-    due = session.execute(
-        select(Search.id, Search.next_scan_at, Search.interval_minutes)
-        .where(Search.status == SearchStatus.ACTIVE, Search.next_scan_at <= now)
-        .order_by(Search.next_scan_at)
+    """Claim the (at most `DISPATCH_BATCH`) most overdue active searches in one statement and
+    return the ids this caller won, by id: they are all queued in the same tick anyway."""
+    due = (
+        select(col(Search.id))
+        .where(Search.status == SearchStatus.ACTIVE, col(Search.next_scan_at) <= now)
+        .order_by(col(Search.next_scan_at))
         .limit(DISPATCH_BATCH)
-    ).all()
-    claimed = []
-    for search_id, next_scan_at, interval in due:
-        lease_ends = min(next_scan_time(interval, now, min_interval_minutes), now + CLAIM_LEASE)
-        won = session.execute(
-            update(Search)
-            .where(Search.id == search_id, Search.next_scan_at == next_scan_at)
-            .values(next_scan_at=lease_ends)
-        ).rowcount
-        if won:
-            claimed.append(search_id)
-    return claimed
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.execute(
+        update(Search)
+        .where(col(Search.id).in_(due.scalar_subquery()))
+        .values(next_scan_at=_lease_end(now, min_interval_minutes))
+        .returning(col(Search.id))
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    return sorted(claimed)
+
+
+def _lease_end(now: datetime, min_interval_minutes: int) -> ColumnElement[datetime]:
+    """When the claim runs out: after the search's interval, at most `CLAIM_LEASE` from now (an
+    interval at least as long as the lease gets the lease; shorter ones are listed one by one)."""
+    lease_minutes = CLAIM_LEASE // timedelta(minutes=1)
+    shorter = {
+        minutes: literal(now + min(timedelta(minutes=max(minutes, min_interval_minutes)), CLAIM_LEASE), UTCDateTime)
+        for minutes in range(1, lease_minutes)
+    }
+    return case(shorter, value=col(Search.interval_minutes), else_=literal(now + CLAIM_LEASE, UTCDateTime))
 
 
 def is_stale(session: Session, search_id: int, claimed_at: datetime, task_id: str) -> bool:

@@ -25,7 +25,7 @@ from models.db import get_engine, session_scope
 from models.settings import get_settings
 from models.types import utcnow
 from scanner.alerts import deliver_pending
-from scanner.queue import huey
+from scanner.queue import enqueue_all, huey
 from scanner.scan import ScanSummary, run_scan
 from scanner.schedule import SCAN_ABANDONED_AFTER, claim_due_searches, is_stale, scan_in_progress
 
@@ -79,13 +79,12 @@ class ScanIncomplete(Exception):
 
 @huey.periodic_task(crontab(minute="*"))
 def dispatch_due_scans() -> list[int]:
-    """No Huey lock here on purpose: the claim's compare-and-set is the guard, and a lock left by
-    a killed worker would stop all scheduling."""
+    """No Huey lock here on purpose: the claiming UPDATE is the guard, and a lock left by a killed
+    worker would stop all scheduling."""
     now = utcnow()
     with session_scope(get_engine(settings)) as session:
         claimed = claim_due_searches(session, now, settings.min_scan_interval_minutes)
-    for search_id in claimed:
-        scan_search(search_id, True, now)
+    enqueue_all(huey, [scan_search.s(search_id, True, now) for search_id in claimed])
     if claimed:
         log.info("enqueued scans for searches %s", claimed)
     return claimed

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
+from sqlalchemy import Row, exists
 from sqlmodel import Session, col, select
 
+from models.queries.distinct import distinct_values
 from models.tables import Deal, DealReason, Listing, ListingStatus, Search
 
 DealOrder = Literal["best", "newest"]
@@ -62,11 +64,34 @@ class DealFacets:
     reasons: tuple[DealReason, ...]
 
 
+# Only what a row shows: loading whole Deal and Listing objects was most of the read's time.
+_COLUMNS = (
+    col(Deal.id).label("deal_id"),
+    col(Deal.reason),
+    col(Deal.search_id),
+    col(Deal.listing_id),
+    col(Deal.total_price),
+    col(Deal.currency),
+    col(Deal.market_price),
+    col(Deal.score),
+    col(Deal.detected_at),
+    col(Deal.dismissed),
+    col(Search.name).label("search_name"),
+    col(Listing.title),
+    col(Listing.url),
+    col(Listing.image_url),
+    col(Listing.marketplace),
+    col(Listing.location),
+    col(Listing.status).label("listing_status"),
+    col(Listing.first_seen_at),
+)
+
+
 def list_deals(session: Session, filters: DealFilter = DealFilter()) -> list[DealRow]:
     """Deals matching `filters`: "best" is the largest % under market first (deals without a market
     price after), "newest" the latest detected first; at most `filters.limit` deals are read."""
     query = (
-        select(Deal, Listing, Search.name)
+        select(*_COLUMNS)
         .join(Listing, col(Listing.id) == col(Deal.listing_id))
         .join(Search, col(Search.id) == col(Deal.search_id))
     )
@@ -85,60 +110,80 @@ def list_deals(session: Session, filters: DealFilter = DealFilter()) -> list[Dea
     if not filters.include_ended:
         query = query.where(Listing.status == ListingStatus.ACTIVE)
     newest = (col(Deal.detected_at).desc(), col(Deal.id).desc())
-    if filters.order == "best":
-        query = query.order_by(col(Deal.score).desc().nulls_last(), *newest)
-    else:
-        query = query.order_by(*newest)
-    rows = session.exec(query.limit(filters.limit)).all()
+    if filters.order == "newest":
+        return _merge_reasons(session.exec(query.order_by(*newest).limit(filters.limit)).all())
+    # "score DESC NULLS LAST" in two steps, each read in the order of the index on (score,
+    # detected_at, id): an index cannot say NULLS LAST on SQLite, and PostgreSQL puts NULLs first.
+    rows = list(
+        session.exec(
+            query.where(col(Deal.score).is_not(None)).order_by(col(Deal.score).desc(), *newest).limit(filters.limit)
+        ).all()
+    )
+    if len(rows) < filters.limit:
+        unscored = query.where(col(Deal.score).is_(None)).order_by(*newest).limit(filters.limit - len(rows))
+        rows.extend(session.exec(unscored).all())
     return _merge_reasons(rows)
 
 
-def _merge_reasons(rows: Sequence[tuple[Deal, Listing, str]]) -> list[DealRow]:
+def _merge_reasons(rows: Sequence[Row[Any]]) -> list[DealRow]:
     """One row per (search, listing), in the order of its first deal, carrying every reason."""
     merged: dict[tuple[int, int], DealRow] = {}
-    for deal, listing, search_name in rows:
-        key = (deal.search_id, deal.listing_id)
+    for row in rows:
+        key = (row.search_id, row.listing_id)
         seen = merged.get(key)
         if seen is not None:
             merged[key] = replace(
                 seen,
-                deal_ids=(*seen.deal_ids, deal.id or 0),
-                reasons=tuple(reason for reason in DealReason if reason in {*seen.reasons, deal.reason}),
-                market_price=seen.market_price if seen.market_price is not None else deal.market_price,
-                percent_under=seen.percent_under if seen.percent_under is not None else deal.score,
-                dismissed=seen.dismissed and deal.dismissed,
+                deal_ids=(*seen.deal_ids, row.deal_id),
+                reasons=tuple(reason for reason in DealReason if reason in {*seen.reasons, row.reason}),
+                market_price=seen.market_price if seen.market_price is not None else row.market_price,
+                percent_under=seen.percent_under if seen.percent_under is not None else row.score,
+                dismissed=seen.dismissed and row.dismissed,
             )
             continue
         merged[key] = DealRow(
-            deal_ids=(deal.id or 0,),
-            reasons=(DealReason(deal.reason),),
-            search_id=deal.search_id,
-            search_name=search_name,
-            listing_id=deal.listing_id,
-            title=listing.title,
-            url=listing.url,
-            image_url=listing.image_url,
-            marketplace=listing.marketplace,
-            location=listing.location,
-            listing_status=ListingStatus(listing.status),
-            total_price=deal.total_price,
-            currency=deal.currency,
-            market_price=deal.market_price,
-            percent_under=deal.score,
-            detected_at=deal.detected_at,
-            first_seen_at=listing.first_seen_at,
-            dismissed=deal.dismissed,
+            deal_ids=(row.deal_id,),
+            reasons=(DealReason(row.reason),),
+            search_id=row.search_id,
+            search_name=row.search_name,
+            listing_id=row.listing_id,
+            title=row.title,
+            url=row.url,
+            image_url=row.image_url,
+            marketplace=row.marketplace,
+            location=row.location,
+            listing_status=ListingStatus(row.listing_status),
+            total_price=row.total_price,
+            currency=row.currency,
+            market_price=row.market_price,
+            percent_under=row.score,
+            detected_at=row.detected_at,
+            first_seen_at=row.first_seen_at,
+            dismissed=row.dismissed,
         )
     return list(merged.values())
 
 
 def deal_facets(session: Session) -> DealFacets:
-    """Marketplaces and reasons that have deals (both empty while there are no deals at all)."""
-    marketplaces = session.exec(
-        select(Listing.marketplace).join(Deal, col(Deal.listing_id) == col(Listing.id)).distinct()
+    """Marketplaces and reasons that have deals (both empty while there are no deals at all).
+
+    Without reading every deal: the listings' marketplaces are skipped through in their index,
+    each kept when one of its listings has a deal, and each reason is looked up in its index."""
+    marketplaces = distinct_values(Listing.marketplace, "marketplaces")
+    # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL would turn EXISTS into a join of
+    # every deal with its listing instead of stopping at the first deal of each marketplace.
+    one_deal = (
+        select(col(Deal.id))
+        .join(Listing, col(Listing.id) == col(Deal.listing_id))
+        .where(col(Listing.marketplace) == marketplaces.c.value)
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = session.exec(
+        select(marketplaces.c.value).where(marketplaces.c.value.is_not(None), one_deal.is_not(None))
     ).all()
-    reasons = session.exec(select(Deal.reason).distinct()).all()
+    present = session.exec(select(*(exists().where(Deal.reason == reason) for reason in DealReason))).one()
     return DealFacets(
-        marketplaces=tuple(sorted(marketplaces)),
-        reasons=tuple(reason for reason in DealReason if reason in set(reasons)),
+        marketplaces=tuple(sorted(found)),
+        reasons=tuple(reason for reason, there in zip(DealReason, present, strict=True) if there),
     )

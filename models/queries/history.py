@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, literal_column, type_coerce
+from sqlalchemy import ColumnElement, case, func, literal_column, type_coerce
 from sqlmodel import Session, col, select
 
 from models.tables import Listing, ListingStatus, PriceObservation, Search, SearchMatch
@@ -71,27 +71,71 @@ class ListingHistory:
     truncated: bool
 
 
-def _search_observations(search_id: int, since: datetime | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [col(SearchMatch.search_id) == search_id]
-    if since is not None:
-        conditions.append(col(PriceObservation.observed_at) >= since)
-    return conditions
+class _SearchPrices:
+    """The prices of the listings a search matched, since `since`: the rows every chart query reads.
 
+    The matched listings (id, marketplace, title) are read once, as a CTE materialized on
+    PostgreSQL: otherwise the planner, which cannot know that a busy search's listings have a
+    hundred prices each in the window, looks the listing up again for every price."""
 
-def _joined(query: Any) -> Any:
-    return query.join(Listing, col(Listing.id) == col(PriceObservation.listing_id)).join(
-        SearchMatch, col(SearchMatch.listing_id) == col(Listing.id)
-    )
+    def __init__(self, search_id: int, since: datetime | None) -> None:
+        self.listings = (
+            select(col(Listing.id), col(Listing.marketplace), col(Listing.title))
+            .join(SearchMatch, col(SearchMatch.listing_id) == col(Listing.id))
+            .where(SearchMatch.search_id == search_id)
+            .cte("matched")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        self.window: list[ColumnElement[bool]] = [] if since is None else [col(PriceObservation.observed_at) >= since]
+
+    def select(self, *columns: Any) -> Any:
+        return (
+            select(*columns)
+            .select_from(PriceObservation)
+            .join(self.listings, self.listings.c.id == col(PriceObservation.listing_id))
+            .where(*self.window)
+        )
+
+    def count(self, session: Session, up_to: int | None = None) -> int:
+        """How many prices there are, or `up_to` when there are at least that many."""
+        prices = self.select(PriceObservation.id)
+        if up_to is not None:
+            prices = prices.limit(up_to)
+        return int(session.exec(select(func.count()).select_from(prices.subquery())).one())
+
+    def extent(self, session: Session) -> tuple[timedelta, int]:
+        """From the first to the last price, and on how many marketplaces, from each listing's
+        first and last price in the window (the index on listing and time finds both at once)."""
+        observed = [col(PriceObservation.listing_id) == self.listings.c.id, *self.window]
+        first = select(func.min(PriceObservation.observed_at)).where(*observed).scalar_subquery()
+        last = select(func.max(PriceObservation.observed_at)).where(*observed).scalar_subquery()
+        # Materialized on PostgreSQL, which would otherwise look `first` up once per use of it.
+        per_listing = (
+            select(self.listings.c.marketplace, first.label("first"), last.label("last"))
+            .cte("per_listing")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        priced = case((per_listing.c.first.is_not(None), per_listing.c.marketplace))  # listings with prices
+        start, end, marketplaces = session.exec(
+            select(
+                type_coerce(func.min(per_listing.c.first), UTCDateTime),
+                type_coerce(func.max(per_listing.c.last), UTCDateTime),
+                func.count(func.distinct(priced)),
+            )
+        ).one()
+        return end - start, int(marketplaces)
 
 
 def bucket_start(column: Any, unit: Literal["hour", "day"], dialect: str) -> ColumnElement[datetime]:
     """The UTC hour or day a timestamp falls in, computed by the database.
 
     Constants are inlined (not bound) so PostgreSQL sees the GROUP BY expression as the very one
-    selected."""
+    selected. PostgreSQL bins the instant itself from a UTC midnight (`date_bin`, PostgreSQL 14+):
+    whatever the session's time zone, and a fifth cheaper per price than `date_trunc` on the time
+    converted to UTC."""
     if dialect == "postgresql":
-        utc = func.timezone(literal_column("'UTC'"), column)
-        expression = func.date_trunc(literal_column(f"'{unit}'"), utc)
+        origin = literal_column("TIMESTAMPTZ '2000-01-01 00:00:00+00'")
+        expression = func.date_bin(literal_column(f"INTERVAL '1 {unit}'"), column, origin)
     else:
         expression = func.strftime(literal_column(f"'{_SQLITE_BUCKET_FORMAT[unit]}'"), column)
     return type_coerce(expression, UTCDateTime)
@@ -109,42 +153,31 @@ def search_price_history(
     session: Session, search_id: int, *, since: datetime | None = None, max_points: int = DEFAULT_MAX_POINTS
 ) -> PriceHistory:
     """Every observed price of the listings a search matched (since `since`), at a resolution
-    that keeps the answer under `max_points` rows."""
-    conditions = _search_observations(search_id, since)
-    count, first, last, marketplaces = session.exec(
-        _joined(
-            select(
-                func.count(),
-                func.min(PriceObservation.observed_at),
-                func.max(PriceObservation.observed_at),
-                func.count(func.distinct(Listing.marketplace)),
-            )
-        ).where(*conditions)
-    ).one()
-    if not count:
-        return PriceHistory("raw", [], 0, False)
-    resolution = choose_resolution(int(count), last - first, int(marketplaces), max_points)
-    if resolution == "raw":
-        points = _raw_points(session, conditions, max_points)
-    else:
-        points = _bucketed_points(session, conditions, resolution, max_points)
-    sampled = len(points) if resolution == "raw" else sum(point.observations for point in points)
-    return PriceHistory(resolution, points, int(count), truncated=sampled < int(count))
+    that keeps the answer under `max_points` rows.
+
+    Only the chart's own query reads every price: whether they fit as raw points is counted up
+    to `max_points + 1`, the span from each listing's first and last price (two index look-ups
+    per listing), and the total from the buckets unless they were capped."""
+    prices = _SearchPrices(search_id, since)
+    counted = prices.count(session, up_to=max_points + 1)
+    if counted <= max_points:
+        points = _raw_points(session, prices, max_points)
+        return PriceHistory("raw", points, len(points), truncated=False)
+    span, marketplaces = prices.extent(session)
+    resolution = choose_resolution(counted, span, marketplaces, max_points)
+    points = _bucketed_points(session, prices, resolution, max_points)
+    shown = sum(point.observations for point in points)
+    total = prices.count(session) if len(points) == max_points else shown
+    return PriceHistory(resolution, points, total, truncated=shown < total)
 
 
-def _raw_points(session: Session, conditions: list[ColumnElement[bool]], max_points: int) -> list[PricePoint]:
+def _raw_points(session: Session, prices: _SearchPrices, max_points: int) -> list[PricePoint]:
+    listing = prices.listings.c
     rows = session.exec(
-        _joined(
-            select(
-                PriceObservation.observed_at,
-                PriceObservation.price,
-                PriceObservation.currency,
-                Listing.id,
-                Listing.title,
-                Listing.marketplace,
-            )
+        prices.select(
+            PriceObservation.observed_at, PriceObservation.price, PriceObservation.currency,
+            listing.id, listing.title, listing.marketplace,
         )
-        .where(*conditions)
         .order_by(col(PriceObservation.observed_at).desc(), col(PriceObservation.id).desc())
         .limit(max_points)
     ).all()
@@ -174,30 +207,30 @@ def search_price_buckets(
 ) -> list[PricePoint]:
     """Average, lowest and highest observed price per UTC hour or day and marketplace (and
     currency), the newest `max_points` buckets, oldest first."""
-    return _bucketed_points(session, _search_observations(search_id, since), unit, max_points)
+    return _bucketed_points(session, _SearchPrices(search_id, since), unit, max_points)
 
 
 def _bucketed_points(
-    session: Session, conditions: list[ColumnElement[bool]], unit: Literal["hour", "day"], max_points: int
+    session: Session, prices: _SearchPrices, unit: Literal["hour", "day"], max_points: int
 ) -> list[PricePoint]:
+    """Grouped in a subquery and only then ordered: PostgreSQL then hashes the prices into their
+    buckets instead of sorting every price to group them (twice as fast on 200k prices)."""
     bucket = bucket_start(PriceObservation.observed_at, unit, session.get_bind().dialect.name)
-    rows = session.exec(
-        _joined(
-            select(
-                bucket,
-                Listing.marketplace,
-                PriceObservation.currency,
-                type_coerce(func.avg(PriceObservation.price), ExactDecimal),
-                func.min(PriceObservation.price),
-                func.max(PriceObservation.price),
-                func.count(),
-            )
+    buckets = (
+        prices.select(
+            bucket.label("at"),
+            prices.listings.c.marketplace,
+            col(PriceObservation.currency).label("currency"),
+            type_coerce(func.avg(PriceObservation.price), ExactDecimal).label("price"),
+            func.min(PriceObservation.price).label("low"),
+            func.max(PriceObservation.price).label("high"),
+            func.count().label("observations"),
         )
-        .where(*conditions)
-        .group_by(bucket, Listing.marketplace, PriceObservation.currency)
-        .order_by(bucket.desc(), col(Listing.marketplace).desc(), col(PriceObservation.currency).desc())
-        .limit(max_points)
-    ).all()
+        .group_by(bucket, prices.listings.c.marketplace, PriceObservation.currency)
+        .subquery("buckets")
+    )
+    newest = buckets.c.at.desc(), buckets.c.marketplace.desc(), buckets.c.currency.desc()
+    rows = session.exec(select(*buckets.c).order_by(*newest).limit(max_points)).all()
     return [
         PricePoint(
             at=at,

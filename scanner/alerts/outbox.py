@@ -20,10 +20,10 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from models.bulk import insert_rows
 from models.settings import Settings
 from models.tables import Notification, NotificationStatus, Search
 from models.types import utcnow
-from scanner.alerts.once import insert_once
 from scanner.alerts.render import build_digest, render_alert
 from scanner.alerts.smtp import DeliveryError, Mailer
 
@@ -99,11 +99,11 @@ def queue_alerts(session: Session, search: Search, new_deals: Sequence[tuple[int
                         "created_at": now,
                     }
                 )
-    inserted = insert_once(
+    inserted = insert_rows(
         session,
         Notification.__table__,  # type: ignore[arg-type]
         rows,
-        unique=("search_id", "listing_id", "reason", "recipient"),
+        conflict=("search_id", "listing_id", "reason", "recipient"),
         returning=(col(Notification.id),),
     )
     return len(inserted)

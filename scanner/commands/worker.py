@@ -6,6 +6,9 @@ the queue (see `scanner.tasks.hand_back_interrupted`); their transactions never 
 nothing is stored half-way. Next to the consumer the process runs a heartbeat thread (its `worker_heartbeat` row) and an
 HTTP server on HEALTH_PORT for `/health`, `/health/detailed` and `/metrics`. When that port is
 taken (several workers on one machine) the worker logs it and runs on without the server.
+
+Threads wait for work on Redis with a blocking read, so an enqueued "Rescan now" starts at once.
+The SQLite queue cannot block and is polled: at most `POLL_MAX_DELAY_SECONDS` apart when idle.
 """
 
 from __future__ import annotations
@@ -13,11 +16,18 @@ from __future__ import annotations
 import argparse
 import logging
 
+from huey import Huey
+from huey.consumer import Consumer
+
 from models.db import get_engine
-from models.settings import get_settings
+from models.settings import Settings, get_settings
 from scanner.logs import configure_logging
 
 log = logging.getLogger(__name__)
+
+# Huey backs off to one look at an idle polled queue every 10 s: a rescan (and its alert) then
+# waited up to 10 s before a thread noticed it. One look a second per thread is cheap for a file.
+POLL_MAX_DELAY_SECONDS = 1.0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,6 +45,19 @@ def load_tasks() -> None:
     import scanner.tasks  # noqa: F401
 
 
+def create_consumer(queue: Huey, threads: int, settings: Settings) -> Consumer:
+    """The consumer `worker` runs. A blocking queue (Redis) keeps Huey's own backoff, which then
+    only paces reconnection attempts (and their log lines) while Redis is unreachable."""
+    polling = {} if queue.storage.blocking else {"max_delay": POLL_MAX_DELAY_SECONDS}
+    return queue.create_consumer(
+        workers=threads,
+        worker_type="thread",
+        graceful_signal="TERM",
+        shutdown_timeout=settings.worker_shutdown_timeout_seconds,
+        **polling,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging(settings)
@@ -43,16 +66,12 @@ def run(args: argparse.Namespace) -> int:
 
     load_tasks()
     threads = args.threads or settings.worker_threads
-    engine = get_engine(settings)
+    # created first here, the shared engine's pool holds a connection per thread of this worker
+    engine = get_engine(settings.model_copy(update={"worker_threads": threads}))
     heartbeat = Heartbeat(engine, threads)
     heartbeat.start()
     server = serve_health(HealthChecker(settings, engine, huey), args.health_port or settings.health_port)
-    consumer = huey.create_consumer(
-        workers=threads,
-        worker_type="thread",
-        graceful_signal="TERM",
-        shutdown_timeout=settings.worker_shutdown_timeout_seconds,
-    )
+    consumer = create_consumer(huey, threads, settings)
     try:
         consumer.run()
     finally:

@@ -9,12 +9,16 @@ test moves time by handing in another `now`, and a restarted server shows the sa
 The economics make deal detection worth watching: most listings ask close to their family's
 market price, about one in twelve asks 35–55 % under it (and sells fast), a quarter drop their
 price every five to twenty minutes (to at most a quarter off), some wobble up and down.
+
+Beside that stream, `posted` listings (ids P1, P2, …) are ones a caller puts on the market at a
+moment of its choosing (`DemoMarket.post`): the way a test or the bench makes a deal appear now.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,6 +33,8 @@ ARRIVAL_SECONDS = 240  # one new listing per category every ~4 minutes
 LONGEST_VISIBLE_SECONDS = 6 * 3600  # lifetime plus time shown as sold, at most
 SELLING_SOON_SECONDS = 15 * 60  # "pending" this long before a sale, for listings that show it
 DROP_FLOOR = Decimal("0.75")  # a seller who keeps dropping stops at three quarters of the first ask
+DEAL_CEILING = Decimal("0.65")  # a deal asks at most this fraction of its family's market price
+POSTED_CODE = "P"  # first letter of the ids of posted listings
 
 PriceKind = Literal["fixed", "range", "free", "contact"]
 Behaviour = Literal["stable", "drop", "wobble"]
@@ -230,6 +236,38 @@ def listings(now: datetime, seed: int = 0) -> list[DemoListing]:
     return sorted(shown, key=lambda listing: listing.listed_at, reverse=True)
 
 
+def posted_listing(number: int, category: str, price: Decimal, listed_at: datetime, *, family: int = 0) -> DemoListing:
+    """Listing P<number>: an item of `family` (an index into the category's families), used and
+    in good condition, at a fixed `price` with free shipping, active for as long as it is shown."""
+    chosen = next((candidate for candidate in CATEGORIES if candidate.word == category), None)
+    if chosen is None:
+        raise ValueError(f"no category {category!r}; the market sells {', '.join(c.word for c in CATEGORIES)}")
+    if not 0 <= family < len(chosen.families) or price < 0:
+        raise ValueError(f"family must be 0 to {len(chosen.families) - 1} and price 0 or more")
+    if listed_at.tzinfo is None:
+        raise ValueError("the demo market needs a timezone-aware time")
+    product = chosen.families[family]
+    return DemoListing(
+        listing_id=f"{POSTED_CODE}{number}",
+        category=chosen.word,
+        family=product.name,
+        market_price=product.market_price,
+        title=f"{product.name} – posted today",
+        listed_at=listed_at,
+        price_kind="fixed",
+        price=price,
+        price_high=None,
+        original_price=None,
+        shipping=Decimal(0),
+        condition=Condition.USED,
+        condition_label="Used – Good",
+        location=LOCATIONS[number % len(LOCATIONS)],
+        seller=SELLERS[number % len(SELLERS)],
+        status="active",
+        is_deal=price <= product.market_price * DEAL_CEILING,
+    )
+
+
 def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.casefold()))
 
@@ -242,17 +280,23 @@ def search(
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     condition: Condition | None = None,
+    posted: Sequence[DemoListing] = (),
 ) -> list[DemoListing]:
     """Listings whose title has every word of `query`, newest first; no words, no results.
 
-    A price bound leaves out listings without a price, as marketplaces do.
+    `posted` listings join the catalogue's from their `listed_at` on. A price bound leaves out
+    listings without a price, as marketplaces do.
     """
     wanted = _words(query)
     if not wanted:
         return []
+    shown = listings(now, seed)
+    if posted:
+        arrived = [listing for listing in posted if listing.listed_at <= now]
+        shown = sorted([*shown, *arrived], key=lambda listing: listing.listed_at, reverse=True)
     return [
         listing
-        for listing in listings(now, seed)
+        for listing in shown
         if wanted <= _words(listing.title)
         and (condition is None or listing.condition is condition)
         and (min_price is None or (listing.price is not None and listing.price >= min_price))

@@ -1,6 +1,7 @@
 """The demo market's HTTP server: the standard library's threading server, nothing to install.
 
-`DemoMarket` serves the catalogue at the time its clock says, counts requests per path (tests
+`DemoMarket` serves the catalogue at the time its clock says, plus listings posted to it
+(`post`: a deal that appears when a test or the bench wants it), counts requests per path (tests
 check how often a scan called), and misbehaves on request — per request with `fail=` and
 `latency_ms=`, or for a fraction of search requests chosen at start — so retries, the circuit
 breaker and the parser's markup checks can be watched without a real site.
@@ -91,6 +92,7 @@ class DemoMarket:
         self.retry_after = retry_after
         self.per_page = per_page
         self._hits: Counter[str] = Counter()
+        self._posted: dict[str, catalogue.DemoListing] = {}
         self._lock = threading.Lock()
         self._failures = random.Random(seed)
         self._stopping = threading.Event()
@@ -140,6 +142,20 @@ class DemoMarket:
     def hit_counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self._hits)
+
+    def post(self, category: str, price: Decimal, *, family: int = 0) -> catalogue.DemoListing:
+        """Put a new listing up now (by the market's clock), the way a seller would: an item of the
+        category's `family` at `price`. It leads its searches' results and has its own page from
+        then on; a price at or under `catalogue.DEAL_CEILING` of the family's makes it a deal."""
+        now = self.clock()
+        with self._lock:
+            listing = catalogue.posted_listing(len(self._posted) + 1, category, price, now, family=family)
+            self._posted[listing.listing_id] = listing
+        return listing
+
+    def _posted_listing(self, listing_id: str) -> catalogue.DemoListing | None:
+        with self._lock:
+            return self._posted.get(listing_id)
 
     def wait(self, seconds: float) -> None:
         """Sleep for a delay, cut short when the market stops."""
@@ -191,7 +207,9 @@ class DemoMarket:
             return Response(429, page, headers={"Retry-After": str(self.retry_after)}, delay=delay)
         if failure == "500":
             return Response(500, pages.message_page("Server error", "Something broke."), delay=delay)
-        results = catalogue.search(search.get("q", ""), self.clock(), self.seed, **filters)
+        with self._lock:
+            posted = list(self._posted.values())
+        results = catalogue.search(search.get("q", ""), self.clock(), self.seed, posted=posted, **filters)
         theme = pages.REDESIGN if failure == "markup" else pages.CLASSIC
         body = pages.results_page(search, pages.paginate(results, number, self.per_page), base_url, theme)
         if failure == "timeout":
@@ -200,7 +218,8 @@ class DemoMarket:
 
     def _item(self, listing_id: str, base_url: str) -> Response:
         now = self.clock()
-        listing = catalogue.find(listing_id, now, self.seed)
+        posted = self._posted_listing(listing_id)
+        listing = posted if posted and posted.listed_at <= now else catalogue.find(listing_id, now, self.seed)
         if listing is not None:
             return Response(200, pages.item_page(listing, base_url))
         if catalogue.exists(listing_id, now, self.seed):
@@ -208,7 +227,8 @@ class DemoMarket:
         return Response(404, pages.message_page("Not found", "There is no such listing."))
 
     def _picture(self, listing_id: str) -> Response:
-        picture = catalogue.picture_of(listing_id, self.seed)
+        posted = self._posted_listing(listing_id)
+        picture = (posted.category, posted.family) if posted else catalogue.picture_of(listing_id, self.seed)
         if picture is None:
             return Response(404, pages.message_page("Not found", "There is no such picture."))
         return Response(

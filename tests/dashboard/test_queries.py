@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from models.queries import deals, history, searches
-from models.tables import DealReason, Listing, PriceObservation, SearchMatch, TaskLog, TaskStatus
+from models.tables import Deal, DealReason, Listing, PriceObservation, SearchMatch, TaskLog, TaskStatus
 from tests.dashboard.conftest import NOW, World
 
 
@@ -70,6 +70,26 @@ def test_best_deals_come_first_and_each_listing_once_with_every_reason(session: 
     )
 
 
+def _unscored_deal(session: Session, search_id: int, key: str, detected_ago: timedelta) -> int:
+    """A new-listing deal on a fresh active listing: no market price, so no score."""
+    listing = Listing(marketplace="demo", external_id=key, title=f"new {key}", url=f"https://demo.example/item/{key}")
+    session.add(listing)
+    session.flush()
+    session.add(Deal(search_id=search_id, listing_id=listing.id, reason=DealReason.NEW_LISTING, total_price=Decimal("700"),
+                     currency="USD", detected_at=NOW - detected_ago))
+    session.commit()
+    return listing.id or 0
+
+
+def test_deals_without_a_score_come_after_the_scored_ones_newest_first(session: Session, world: World) -> None:
+    older = _unscored_deal(session, world.strat_id, "u1", timedelta(minutes=30))
+    newer = _unscored_deal(session, world.strat_id, "u2", timedelta(minutes=5))
+    listed = [row.listing_id for row in deals.list_deals(session)]
+    capped = [row.listing_id for row in deals.list_deals(session, deals.DealFilter(limit=4))]  # bargain has two deals
+    assert listed == [world.bargain_id, world.fair_id, newer, older]
+    assert capped == [world.bargain_id, world.fair_id, newer]
+
+
 def test_newest_order_puts_the_latest_detection_first(session: Session, world: World) -> None:
     rows = deals.list_deals(session, deals.DealFilter(order="newest"))
     assert [row.listing_id for row in rows] == [world.fair_id, world.bargain_id]
@@ -95,6 +115,12 @@ def test_facets_list_what_the_deals_have(session: Session, world: World) -> None
     assert facets.reasons == (DealReason.TARGET_PRICE, DealReason.BELOW_MARKET, DealReason.NEW_LISTING)
 
 
+def test_facets_leave_out_marketplaces_whose_listings_have_no_deal(session: Session, world: World) -> None:
+    session.add(Listing(marketplace="mercari", external_id="m1", title="no deal here", url="https://mercari.example/m1"))
+    session.commit()
+    assert deals.deal_facets(session).marketplaces == ("demo", "ebay")
+
+
 def test_a_short_history_comes_back_as_every_observation_oldest_first(session: Session, world: World) -> None:
     result = history.search_price_history(session, world.strat_id)
     assert (result.resolution, result.observations, result.truncated) == ("raw", 5, False)
@@ -108,6 +134,7 @@ def test_a_history_longer_than_the_cap_is_bucketed_by_the_database(session: Sess
     assert result.resolution == "day"
     assert len(result.points) == 2
     assert result.truncated
+    assert result.observations == 5  # every price in the window, not only those charted
 
 
 def test_a_window_leaves_older_observations_out(session: Session, world: World) -> None:
@@ -142,6 +169,13 @@ def test_hourly_buckets_hold_min_avg_max_per_marketplace_in_utc(session: Session
         (datetime(2031, 1, 1, 10, tzinfo=UTC), "ebay", Decimal("200.00"), Decimal("200.00"), Decimal("200.00"), 1),
         (datetime(2031, 1, 1, 11, tzinfo=UTC), "demo", Decimal("90.00"), Decimal("90.00"), Decimal("90.00"), 1),
     ]
+
+
+def test_a_bucketed_history_whose_buckets_fit_counts_every_price_and_is_whole(session: Session, world: World) -> None:
+    _hourly_fixture(session, world.tele_id)
+    result = history.search_price_history(session, world.tele_id, max_points=3)  # 4 prices, 2 marketplaces
+    assert (result.resolution, result.observations, result.truncated) == ("day", 4, False)
+    assert [(p.marketplace, p.observations) for p in result.points] == [("demo", 3), ("ebay", 1)]
 
 
 def test_daily_buckets_are_capped_to_the_newest(session: Session, world: World) -> None:

@@ -23,6 +23,7 @@ from models.tables import Condition
 from scanner.cli import main
 from scanner.demo_market import DemoMarket, catalogue
 from scanner.demo_market.catalogue import DemoListing
+from scanner.marketplaces.demo import DemoAdapter
 from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -266,6 +267,54 @@ def test_requests_are_counted_per_path(market: DemoMarket) -> None:
         get(market, path)
     assert market.hits("/search") == 3
     assert market.hit_counts() == {"/search": 3, "/robots.txt": 1}
+
+
+# --- posted listings ------------------------------------------------------------------------
+
+
+def test_a_posted_listing_leads_its_searches_from_the_moment_it_is_posted(market: DemoMarket, clock: Clock) -> None:
+    posted = market.post("guitar", Decimal(199))
+    cards = BeautifulSoup(get(market, "/search?q=guitar").text, "lxml").select("li.dm-card")
+    assert cards[0]["data-listing-id"] == posted.listing_id == "P1"
+    assert cards[0].select_one(".dm-price").get_text() == "$199.00"  # type: ignore[union-attr]
+    assert posted.listed_at == clock.now and posted.status == "active"
+    assert "P1" not in get(market, "/search?q=camera").text
+
+
+def test_a_posted_listing_is_found_by_the_demo_adapter_like_any_other(market: DemoMarket) -> None:
+    posted = market.post("laptop", Decimal(300), family=2)
+    found = DemoAdapter(market.url).parse(get(market, "/search?q=laptop").text, source_url=market.url)
+    assert (found[0].external_id, found[0].title, found[0].price) == ("P1", posted.title, Decimal(300))
+    assert found[0].url == f"{market.url}/item/P1"
+
+
+def test_a_posted_listing_has_its_own_page_and_picture(market: DemoMarket) -> None:
+    posted = market.post("camera", Decimal(500))
+    page = BeautifulSoup(get(market, "/item/P1").text, "lxml")
+    assert page.select_one("h1").get_text() == posted.title  # type: ignore[union-attr]
+    assert get(market, "/img/P1.svg").text.startswith("<svg")
+
+
+def test_a_posted_listing_is_not_on_the_market_before_its_time(market: DemoMarket, clock: Clock) -> None:
+    market.post("guitar", Decimal(199))
+    clock.advance(minutes=-1)
+    assert "P1" not in get(market, "/search?q=guitar").text
+    assert get(market, "/item/P1").status_code == 404
+
+
+def test_each_posted_listing_gets_the_next_id_and_is_a_deal_only_when_priced_like_one(market: DemoMarket) -> None:
+    cheap, dear = market.post("guitar", Decimal(199)), market.post("guitar", Decimal(649))
+    assert (cheap.listing_id, dear.listing_id) == ("P1", "P2")
+    assert cheap.market_price == dear.market_price == Decimal(650)
+    assert cheap.is_deal and not dear.is_deal
+
+
+@pytest.mark.parametrize(("category", "family", "price"), [("harpsichord", 0, 1), ("guitar", 99, 1), ("guitar", 0, -1)])
+def test_posting_something_the_market_does_not_sell_is_refused(
+    market: DemoMarket, category: str, family: int, price: int
+) -> None:
+    with pytest.raises(ValueError):
+        market.post(category, Decimal(price), family=family)
 
 
 # --- failures -------------------------------------------------------------------------------

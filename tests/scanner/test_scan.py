@@ -98,6 +98,19 @@ def test_scanning_the_same_page_twice_changes_nothing_but_last_seen(engine: Engi
     assert (count(engine, Listing), count(engine, PriceObservation), count(engine, SearchMatch)) == rows
 
 
+def test_the_first_stored_scan_is_the_baseline_and_later_new_listings_are_deals(
+    engine: Engine, scan_settings: Settings, market: DemoMarket
+) -> None:
+    search_id = add_search(engine, alert_new_listings=True)
+    market.fail_mode, market.fail_rate = "500", 1.0
+    assert run_scan(engine, scan_settings, search_id, task_id="failed").errors  # stores nothing: no baseline yet
+    market.fail_rate = 0.0
+    baseline = run_scan(engine, scan_settings, search_id, task_id="baseline")
+    assert baseline.new > 0 and baseline.deals == 0
+    market.post("guitar", Decimal(640))
+    assert run_scan(engine, scan_settings, search_id, task_id="next").deals == 1
+
+
 def test_two_workers_scanning_one_search_leave_no_duplicates(
     engine: Engine, scan_settings: Settings, worker_queue: Huey, market: DemoMarket
 ) -> None:

@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 from huey import Huey
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -18,7 +18,7 @@ from models.tables import Search, SearchStatus, TaskLog, TaskStatus
 from models.types import utcnow
 from scanner.demo_market import DemoMarket
 from scanner.scan import run_scan
-from scanner.schedule import CLAIM_LEASE, SCAN_ABANDONED_AFTER, claim_due_searches, is_stale
+from scanner.schedule import CLAIM_LEASE, DISPATCH_BATCH, SCAN_ABANDONED_AFTER, claim_due_searches, is_stale
 from scanner.tasks import dispatch_due_scans, rescan, scan_lock, scan_search
 
 
@@ -48,7 +48,7 @@ def test_due_searches_are_claimed_for_their_interval_or_the_lease(engine: Engine
         session.commit()
         moved = dict(session.exec(select(Search.id, Search.next_scan_at).where(Search.id.in_(short + long))).all())
         for search_id in short:
-            assert now + timedelta(minutes=5) <= moved[search_id] <= now + timedelta(minutes=5, seconds=30)
+            assert moved[search_id] == now + timedelta(minutes=5)
         assert moved[long[0]] == now + CLAIM_LEASE  # the scan itself sets the real next time
         assert claim_due_searches(session, now, 5) == []
     del later
@@ -65,10 +65,23 @@ def test_a_finished_scan_sets_the_next_one_a_full_interval_later(engine: Engine,
         assert search.next_scan_at <= search.last_scanned_at + timedelta(minutes=61)
 
 
-def test_concurrent_dispatchers_claim_each_search_once(engine: Engine, scan_settings: Settings) -> None:
-    due = add_searches(engine, 20)
+def insert_due_searches(engine: Engine, count: int) -> list[int]:
+    """Many due searches at once, each a second more overdue than the next (creating them one by
+    one through the form's validation would take most of the test)."""
+    now = utcnow()
+    rows = [
+        {"name": f"s{number}", "query": "guitar", "marketplaces": ["demo"], "next_scan_at": now - timedelta(seconds=number)}
+        for number in range(count)
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(Search), rows)
+        return list(connection.execute(select(Search.id).order_by(Search.id)).scalars())
+
+
+def dispatch_concurrently(engine: Engine, dispatchers: int) -> list[list[int]]:
+    """What each of `dispatchers` dispatchers, started at the same moment, claimed."""
     claimed: list[list[int]] = []
-    barrier = threading.Barrier(3)
+    barrier = threading.Barrier(dispatchers)
 
     def dispatcher() -> None:
         with Session(engine) as session:
@@ -76,13 +89,34 @@ def test_concurrent_dispatchers_claim_each_search_once(engine: Engine, scan_sett
             claimed.append(claim_due_searches(session, utcnow(), 5))
             session.commit()
 
-    threads = [threading.Thread(target=dispatcher) for _ in range(3)]
+    threads = [threading.Thread(target=dispatcher) for _ in range(dispatchers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return claimed
+
+
+def test_concurrent_dispatchers_claim_each_search_once(engine: Engine, scan_settings: Settings) -> None:
+    due = add_searches(engine, 20)
+    claimed = dispatch_concurrently(engine, 3)
     everything = [search_id for batch in claimed for search_id in batch]
     assert sorted(everything) == due
+
+
+def test_concurrent_dispatchers_split_more_due_searches_than_one_batch(engine: Engine) -> None:
+    due = insert_due_searches(engine, DISPATCH_BATCH * 2 + 100)
+    claimed = dispatch_concurrently(engine, 4)
+    everything = [search_id for batch in claimed for search_id in batch]
+    assert sorted(everything) == due  # each exactly once, none left behind
+    assert all(len(batch) <= DISPATCH_BATCH for batch in claimed)
+
+
+def test_one_claim_takes_a_batch_of_the_most_overdue_searches(engine: Engine) -> None:
+    due = insert_due_searches(engine, DISPATCH_BATCH + 2)  # the first ids are the least overdue
+    with Session(engine) as session:
+        assert claim_due_searches(session, utcnow(), 5) == due[2:]
+        assert claim_due_searches(session, utcnow(), 5) == due[:2]
 
 
 def test_every_consumer_running_the_tick_enqueues_each_due_search_once(
@@ -92,6 +126,18 @@ def test_every_consumer_running_the_tick_enqueues_each_due_search_once(
     for _consumer in range(3):  # Huey runs periodic tasks in every consumer
         dispatch_due_scans.call_local()
     assert worker_queue.pending_count() == 4
+
+
+def test_the_tick_queues_a_scan_task_for_each_claimed_search(
+    engine: Engine, scan_settings: Settings, worker_queue: Huey
+) -> None:
+    due = add_searches(engine, 3)
+    claimed = dispatch_due_scans.call_local()
+    queued = [worker_queue.dequeue() for _ in due]
+    assert claimed == due
+    assert sorted(task.args[0] for task in queued) == due
+    assert all(task.name == scan_search.task_class.__name__ and task.args[1] is True for task in queued)
+    assert worker_queue.dequeue() is None
 
 
 def test_a_task_lost_with_the_queue_is_claimed_again_when_its_lease_runs_out(
