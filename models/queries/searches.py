@@ -130,13 +130,20 @@ def scan_progress(session: Session, task_id: str) -> ScanProgress:
 
 def last_scans(session: Session) -> dict[int, ScanProgress]:
     """The most recent scan task of every search that has one, keyed by search id."""
+    # One probe of ix_task_log_search_created per search, newest first: grouping the whole task
+    # log by search read a million rows for a thousand searches (0.8 s on PostgreSQL).
     newest_row = (
-        select(func.max(TaskLog.id))
-        .where(col(TaskLog.search_id).is_not(None), col(TaskLog.marketplace).is_not(None))
-        .group_by(col(TaskLog.search_id))
+        select(TaskLog.id)
+        .where(col(TaskLog.search_id) == col(Search.id), col(TaskLog.marketplace).is_not(None))
+        .order_by(col(TaskLog.created_at).desc(), col(TaskLog.id).desc())
+        .limit(1)
+        .correlate(Search)
+        .scalar_subquery()
     )
     latest = (
-        select(TaskLog.search_id, TaskLog.task_id).where(col(TaskLog.id).in_(newest_row)).subquery("latest_scan")
+        select(TaskLog.search_id, TaskLog.task_id)
+        .where(col(TaskLog.id).in_(select(newest_row).select_from(Search)))
+        .subquery("latest_scan")
     )
     rows = session.exec(
         select(TaskLog)
