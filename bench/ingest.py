@@ -3,9 +3,10 @@
 N normalized listings arrive in batches of 200 — one batch is what one scan of one search stores —
 spread over the bench's searches, each batch in its own transaction exactly as a scan commits it.
 Two passes: the first sight of every listing (all inserts), then the re-scan in which 10 % of the
-prices moved (the steady state of a running system). The baseline is the naive way to do the same
-work, one row at a time through the ORM, run in the same process on the same database so that the
-ratio holds on a noisy machine.
+prices moved (the steady state of a running system), each with one writer and again with several
+writer threads on fresh listings (a worker's threads store concurrently). The baseline is the
+naive way to do the same work, one row at a time through the ORM, run in the same process on the
+same database so that the ratio holds on a noisy machine.
 """
 
 from __future__ import annotations
