@@ -15,6 +15,7 @@ import re
 import time
 from decimal import Decimal
 
+from bench.databases import create_searches
 from bench.measure import Figure, Samples, Target
 from bench.options import Options
 from bench.worker import (
@@ -22,7 +23,6 @@ from bench.worker import (
     WorkerProcess,
     World,
     completed_scans,
-    create_searches,
     running_worker,
     smtp_server,
     wait_until,

@@ -10,12 +10,20 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
 
 import psycopg
+from sqlalchemy import update
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
 
+from models import crud
 from models.db import create_db_engine
 from models.migrate import upgrade
+from models.schemas import SearchInput
+from models.tables import Search
+from models.types import utcnow
 
 
 class ServiceMissing(Exception):
@@ -55,3 +63,20 @@ def sqlite() -> Iterator[Engine]:
             yield engine
         finally:
             engine.dispose()
+
+
+QUERIES = ("guitar", "camera", "laptop")  # the demo market's categories: a full page each
+
+
+def create_searches(engine: Engine, count: int, **fields: Any) -> list[int]:
+    """`count` searches of the demo market over its categories in turn, due only when enqueued:
+    their first periodic scan is a day away, so the worker's dispatcher never adds scans."""
+    with Session(engine) as session:
+        ids = []
+        for number in range(count):
+            data = {"name": f"bench {number}", "query": QUERIES[number % len(QUERIES)], "marketplaces": ["demo"]}
+            search = crud.create_search(session, SearchInput.parse({**data, **fields}, min_interval_minutes=1))
+            ids.append(search.id)
+        session.execute(update(Search).values(next_scan_at=utcnow() + timedelta(days=1)))
+        session.commit()
+    return ids

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 
-import redis
 from huey import Huey
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
@@ -26,6 +25,7 @@ from bench import databases
 from bench.data import search_rows
 from bench.measure import Figure, Samples, Target
 from bench.options import Options
+from bench.queues import redis_queue
 from models.db import dispose_engines
 from models.settings import load_settings
 from models.tables import Search
@@ -34,20 +34,6 @@ from scanner.queue import make_huey
 
 TARGET = Target(50, "lower")
 OVERDUE = timedelta(seconds=30)
-
-
-@contextmanager
-def _redis_queue(url: str) -> Iterator[Huey]:
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except redis.RedisError as error:
-        raise databases.ServiceMissing(f"Redis: {error}") from error
-    with tempfile.TemporaryDirectory(prefix="deal-scout-bench-") as folder:
-        queue = make_huey(load_settings(data_dir=folder, redis_url=url), name=f"bench-dispatch-{uuid.uuid4().hex[:8]}")
-        try:
-            yield queue
-        finally:
-            queue.storage.flush_all()  # only this queue's keys
 
 
 @contextmanager
@@ -110,7 +96,7 @@ def tick_figure(
 
 def run(options: Options) -> list[Figure]:
     return [
-        tick_figure(databases.postgres(options.postgres, "dispatch"), _redis_queue(options.redis),
+        tick_figure(databases.postgres(options.postgres, "dispatch"), redis_queue(options.redis, f"bench-dispatch-{uuid.uuid4().hex[:8]}"),
                     "PostgreSQL + Redis", options.dispatch_searches, options),
         tick_figure(databases.sqlite(), _sqlite_queue(), "SQLite + SQLite queue",
                     options.scaled(options.dispatch_searches), options),

@@ -26,8 +26,6 @@ from sqlmodel import Session, col, select
 from bench import databases
 from bench.measure import Figure, Samples, Target
 from bench.options import Options
-from models import crud
-from models.schemas import SearchInput
 from models.settings import Settings, load_settings
 from models.tables import Listing, PriceObservation, Search, SearchMatch
 from models.types import utcnow
@@ -35,6 +33,13 @@ from scanner.marketplaces.base import ListingData
 from scanner.pipeline import store_listings
 
 MARKETPLACE = "demo"
+# Every deal rule on, and an address to alert, so the store step does all its work.
+DEAL_RULES: dict[str, object] = {
+    "target_price": "320",
+    "market_discount_pct": "55",
+    "price_drop_pct": "10",
+    "alert_recipients": ["buyer@example.com"],
+}
 TARGET = Target(20_000, "higher")
 RATIO = 20
 WINDOWS = 20
@@ -74,28 +79,6 @@ def moved(listings: Sequence[ListingData], percent: int) -> list[ListingData]:
 def _batches(listings: Sequence[ListingData], size: int) -> Iterator[Sequence[ListingData]]:
     for start in range(0, len(listings), size):
         yield listings[start : start + size]
-
-
-def _create_searches(engine: Engine, count: int) -> list[int]:
-    """Searches with every deal rule on, so the store step does all its work."""
-    with Session(engine) as session:
-        ids = []
-        for number in range(count):
-            data = SearchInput.parse(
-                {
-                    "name": f"bench {number}",
-                    "query": "stratocaster",
-                    "marketplaces": [MARKETPLACE],
-                    "target_price": "320",
-                    "market_discount_pct": "55",
-                    "price_drop_pct": "10",
-                    "alert_recipients": ["buyer@example.com"],
-                },
-                min_interval_minutes=1,
-            )
-            ids.append(crud.create_search(session, data).id or 0)
-        session.commit()
-    return ids
 
 
 def analyze(engine: Engine) -> None:
@@ -179,7 +162,7 @@ def _measure(options: Options, database: Callable[[], AbstractContextManager[Eng
     changed = f"re-scan, {options.ingest_changed_pct} % prices moved"
     figures = []
     with database() as engine:
-        search_ids = _create_searches(engine, options.ingest_searches)
+        search_ids = databases.create_searches(engine, options.ingest_searches, **DEAL_RULES)
         naive = synthetic(naive_size, start=0)
         naive_first, _ = store_all(engine, naive_store, search_ids, naive, options.ingest_batch)
         naive_again, _ = store_all(engine, naive_store, search_ids, moved(naive, options.ingest_changed_pct), options.ingest_batch)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 
+from bench.databases import create_searches
 from bench.measure import Figure, Samples, Target, format_number
 from bench.options import Options
 from bench.worker import (
@@ -21,7 +22,6 @@ from bench.worker import (
     Feeder,
     World,
     completed_scans,
-    create_searches,
     failed_scans,
     mean_listings_per_scan,
     running_worker,

@@ -23,34 +23,26 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
-import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 from huey import Huey
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 import scanner.queue
-from bench.databases import ServiceMissing, postgres
+from bench.databases import postgres
 from bench.options import Options
-from models import crud
-from models.schemas import SearchInput
-from models.settings import load_settings
-from models.tables import Search, TaskLog, TaskStatus
-from models.types import utcnow
+from bench.queues import redis_queue
+from models.tables import TaskLog, TaskStatus
 from scanner.demo_market import DemoMarket
-from scanner.queue import make_huey
 from scanner.tasks import rescan
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERIES = ("guitar", "camera", "laptop")  # the demo market's categories: a full page each
 BACKEND = "Redis + PostgreSQL"
 _TICK = 0.02  # seconds between looks at the queue or the database while waiting
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -102,31 +94,21 @@ class World:
         }
 
 
-def _redis_queue(url: str) -> Huey:
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except redis.RedisError as error:
-        raise ServiceMissing(f"Redis: {error}") from error
-    return make_huey(load_settings(redis_url=url))
-
-
 @contextmanager
 def world(options: Options, label: str) -> Iterator[World]:
     """A fresh database, an empty bench queue that `scanner.tasks` enqueues into, the demo market."""
-    queue = _redis_queue(options.redis)
     project_storage = scanner.queue.huey.storage
     with (
+        redis_queue(options.redis) as queue,
         postgres(options.postgres, label) as engine,
         DemoMarket(latency=options.scan_latency_ms / 1000, per_page=options.scan_page_listings) as market,
         tempfile.TemporaryDirectory(prefix="deal-scout-bench-") as folder,
     ):
-        queue.storage.flush_all()
         scanner.queue.huey.storage = queue.storage
         try:
             yield World(options, engine, market, scanner.queue.huey, Path(folder))
         finally:
             scanner.queue.huey.storage = project_storage
-            queue.storage.flush_all()
 
 
 class WorkerProcess:
@@ -178,20 +160,6 @@ def running_worker(place: World, threads: int, **env: str) -> Iterator[WorkerPro
         yield worker
     finally:
         worker.stop()
-
-
-def create_searches(engine: Engine, count: int, **fields: Any) -> list[int]:
-    """`count` searches of the demo market over its categories in turn, due only when enqueued:
-    their first periodic scan is a day away, so the worker's dispatcher never adds scans."""
-    with Session(engine) as session:
-        ids = []
-        for number in range(count):
-            data = {"name": f"bench {number}", "query": QUERIES[number % len(QUERIES)], "marketplaces": ["demo"]}
-            search = crud.create_search(session, SearchInput.parse({**data, **fields}, min_interval_minutes=1))
-            ids.append(search.id)
-        session.execute(update(Search).values(next_scan_at=utcnow() + timedelta(days=1)))
-        session.commit()
-    return ids
 
 
 def completed_scans(engine: Engine) -> int:

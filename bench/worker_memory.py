@@ -14,9 +14,10 @@ from __future__ import annotations
 import statistics
 import time
 
+from bench.databases import create_searches
 from bench.measure import Figure, Samples, Target, format_number
 from bench.options import Options
-from bench.worker import BACKEND, Feeder, completed_scans, create_searches, running_worker, world
+from bench.worker import BACKEND, Feeder, completed_scans, running_worker, world
 
 TARGET = Target(200, "lower", "p95")
 PEAK_LIMIT_MB = 200.0

@@ -21,7 +21,7 @@ def _count(session: Session, table: type) -> int:
 def test_a_pass_stores_every_listing_and_a_rescan_records_only_the_moved_prices() -> None:
     listings = ingest.synthetic(1_000)
     with databases.sqlite() as engine:
-        searches = ingest._create_searches(engine, 4)
+        searches = databases.create_searches(engine, 4, **ingest.DEAL_RULES)
         first, _ = ingest.store_all(engine, ingest.bulk_store, searches, listings, 200, writers=2)
         again, _ = ingest.store_all(engine, ingest.bulk_store, searches, ingest.moved(listings, 10), 200)
         with Session(engine) as session:
@@ -34,7 +34,7 @@ def test_a_pass_stores_every_listing_and_a_rescan_records_only_the_moved_prices(
 def test_the_naive_baseline_does_the_same_writes() -> None:
     listings = ingest.synthetic(100)
     with databases.sqlite() as engine:
-        searches = ingest._create_searches(engine, 2)
+        searches = databases.create_searches(engine, 2, **ingest.DEAL_RULES)
         ingest.store_all(engine, ingest.naive_store, searches, listings, 50)
         ingest.store_all(engine, ingest.naive_store, searches, ingest.moved(listings, 10), 50)
         with Session(engine) as session:
