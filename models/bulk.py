@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Dialect, Row, Table, Text, bindparam, cast, column, func, select
+from sqlalchemy import JSON, Dialect, Row, Table, Text, bindparam, cast, column, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
@@ -106,10 +106,13 @@ def _as_json(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect) 
 
 @lru_cache(maxsize=64)
 def _converters(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
-    """Per column that needs one: its type's bind conversion, then decimals and timestamps to text."""
+    """Per column that needs one: its type's bind conversion, then decimals and timestamps to text.
+    JSON values need none: they travel inside the document as they are."""
     found = []
     for name in columns:
         column_type = table.c[name].type
+        if isinstance(column_type, JSON):
+            continue
         process = column_type.dialect_impl(dialect).bind_processor(dialect)
         python_type = _python_type(column_type)
         if python_type in (Decimal, datetime):

@@ -50,6 +50,17 @@ class Condition(StrEnum):
     FOR_PARTS = "for_parts"
 
 
+class JunkKind(StrEnum):
+    """Why a listing is no evidence of a price and never a deal (unless a search opts in)."""
+
+    FOR_PARTS = "for_parts"  # broken, not working, locked
+    ACCESSORY = "accessory"  # a part or accessory *for* the product, not the product
+    PLACEHOLDER_PRICE = "placeholder_price"  # $0, $1, 9,999,999, "price on request", a token bid
+    WANTED = "wanted"  # a wanted / ISO post: somebody buying, not selling
+    BUNDLE = "bundle"  # a lot of several units or several products
+    OFF_QUERY = "off_query"  # a different product the search's query dragged in
+
+
 class ListingStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"
@@ -89,7 +100,7 @@ def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        length=max(16, *(len(member.value) for member in enum)),
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
@@ -147,6 +158,7 @@ class Search(SQLModel, table=True):
     market_discount_pct: Decimal | None = _money()
     price_drop_pct: Decimal | None = _money()
     alert_new_listings: bool = Field(default=False)
+    include_for_parts: bool = Field(default=False)  # for people who repair: broken units can be deals
     next_scan_at: datetime = _timestamp()
     last_scanned_at: datetime | None = _timestamp(nullable=True, default=False)
     created_at: datetime = _timestamp()
@@ -160,6 +172,8 @@ class Listing(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("marketplace", "external_id"),
         sa.Index("ix_listing_marketplace_status", "marketplace", "status"),
+        # Finding a product's comparables reads one range of this index, newest first.
+        sa.Index("ix_listing_product", "product_key", "currency", "last_seen_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -178,6 +192,10 @@ class Listing(SQLModel, table=True):
     seller: str | None = Field(default=None, max_length=200)
     ends_at: datetime | None = _timestamp(nullable=True, default=False)
     status: ListingStatus = Field(default=ListingStatus.ACTIVE, sa_type=_enum(ListingStatus, "listing_status"))
+    # What the title and condition say, for comparing prices (`scanner.appraisal`):
+    product_key: str | None = Field(default=None, max_length=64)
+    condition_class: Condition | None = Field(default=None, sa_type=_enum(Condition, "condition_class"))
+    junk: JunkKind | None = Field(default=None, sa_type=_enum(JunkKind, "junk_kind"))  # whatever the search
     first_seen_at: datetime = _timestamp()
     last_seen_at: datetime = _timestamp(index=True)
 
@@ -213,14 +231,17 @@ class SearchMatch(SQLModel, table=True):
         index=True,
     )
     first_matched_at: datetime = _timestamp()
+    junk: JunkKind | None = Field(default=None, sa_type=_enum(JunkKind, "junk_kind"))  # for this search's query
 
 
 class Deal(SQLModel, table=True):
-    """Why a listing is a deal for a search; one per (search, listing, reason)."""
+    """Why a listing is a deal for a search: one per (search, listing, reason, level). A price
+    drop's level is the price it dropped to, so every new low is a deal; other reasons have level
+    0 and happen once."""
 
     __tablename__ = "deal"
     __table_args__ = (
-        sa.UniqueConstraint("search_id", "listing_id", "reason"),
+        sa.UniqueConstraint("search_id", "listing_id", "reason", "level"),
         sa.Index("ix_deal_search_dismissed", "search_id", "dismissed"),
         sa.Index("ix_deal_score_detected", "score", "detected_at", "id"),  # the Deals page's "best first"
         sa.Index("ix_deal_reason", "reason"),  # which reasons have deals, without reading them all
@@ -230,11 +251,15 @@ class Deal(SQLModel, table=True):
     search_id: int = _fk("search.id", index=False)
     listing_id: int = _fk("listing.id")
     reason: DealReason = Field(sa_type=_enum(DealReason, "deal_reason"))
+    level: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal, nullable=False)
     total_price: Decimal = _money(nullable=False)
     currency: str = Field(max_length=3)
     score: Decimal | None = _money()
     market_price: Decimal | None = _money()
     sample_size: int | None = None
+    confidence: Decimal | None = _money()  # 0–1, of the market price
+    comparables: list[int] | None = Field(default=None, sa_type=JSONList)  # listing ids the market rests on
+    suspicious: bool = Field(default=False)  # too good to be true: shown apart, never alerted
     detected_at: datetime = _timestamp(index=True)
     dismissed: bool = Field(default=False)
 
@@ -244,7 +269,7 @@ class Notification(SQLModel, table=True):
 
     __tablename__ = "notification"
     __table_args__ = (
-        sa.UniqueConstraint("search_id", "listing_id", "reason", "recipient"),
+        sa.UniqueConstraint("search_id", "listing_id", "reason", "level", "recipient"),
         sa.Index("ix_notification_status_created", "status", "created_at"),
     )
 
@@ -253,6 +278,7 @@ class Notification(SQLModel, table=True):
     listing_id: int = _fk("listing.id")
     deal_id: int | None = _fk("deal.id", nullable=True, ondelete="SET NULL")
     reason: DealReason = Field(sa_type=_enum(DealReason, "deal_reason"))
+    level: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal, nullable=False)  # the deal's
     recipient: str = Field(max_length=320)
     subject: str = Field(max_length=300)
     body_text: str = Field(sa_type=sa.Text)

@@ -1,10 +1,17 @@
 """The deal rules: which listings a scan just saw are worth an alert, and why.
 
-A listing is a deal for a search when its total cost (price plus known shipping) is at or under
-the search's target price, at least X% under the market price of comparable listings, dropped by
-at least Y% (and a minimum amount) since the search last saw it, or — when the search asks for
-it — simply new. Each (search, listing, reason) is a deal once: the unique constraint on `deal`
-decides, so two workers scanning at once cannot alert twice.
+Each listing is first appraised (`scanner.appraisal`) against comparable listings of the same
+product from everything stored: junk (for parts, accessories, placeholder prices, wanted posts,
+lots, other products) is never a deal unless the search asks for broken units; a total under 30 %
+of its market is too good to be true and is recorded as suspicious — shown apart, never alerted.
+
+Then a listing is a deal for a search when its total cost (price plus known shipping) is at or
+under the search's target price, at least X% under its market price, at least Y% (and a
+minimum amount) under the last price it was alerted at for this search — or, before any alert,
+under the price the search saw last — or, when the search asks for it, simply new. Each (search,
+listing, reason, level) is a deal once: the unique constraint on `deal` decides, so two workers
+scanning at once cannot alert twice. A price drop's level is its new price, so every new low
+alerts and a price that goes up and back down to an alerted level does not.
 """
 
 from __future__ import annotations
@@ -14,33 +21,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, bindparam, func
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from models.bulk import insert_rows
 from models.settings import Settings
-from models.tables import Deal, DealReason, Listing, Search
+from models.tables import Deal, DealReason, JunkKind, Search
 from scanner.alerts.outbox import queue_alerts
-from scanner.matches import per_match
+from scanner.appraisal.market import MarketPrice
+from scanner.appraisal.verdict import DEFAULT_DISCOUNT_PCT, SUSPICIOUS, Appraisal, Rules, Verdict, appraise
+from scanner.comparables import stored_candidates
 from scanner.observed import ObservedListing
 
-_CENTS = Decimal("0.01")
 _PERCENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class MarketPrice:
-    """The median total price of a search's comparable listings, and how many it is based on."""
-
-    median: Decimal
-    sample_size: int
-    currency: str
-
-    def percent_under(self, total: Decimal) -> Decimal | None:
-        """How far `total` is under the market, in percent (negative when above it)."""
-        if self.median <= 0:
-            return None
-        return _percent(self.median - total, self.median)
+_NO_LEVEL = Decimal(0)
+#: The comparables kept on a deal for its "why"; the sample size counts them all.
+COMPARABLES_KEPT = 50
 
 
 @dataclass(frozen=True)
@@ -50,61 +46,30 @@ class Finding:
     reason: DealReason
     observed: ObservedListing
     total: Decimal
-    market: MarketPrice | None
-    score: Decimal | None  # % under the market price, when there is one
-    drop_pct: Decimal | None = None  # for PRICE_DROP: % below the previous total
+    appraisal: Appraisal
+    drop_from: Decimal | None = None  # for PRICE_DROP: the price it dropped from
+    drop_pct: Decimal | None = None  # for PRICE_DROP: % below that price
+
+    @property
+    def market(self) -> MarketPrice | None:
+        return self.appraisal.market
+
+    @property
+    def score(self) -> Decimal | None:
+        """% under the market price (negative above it), when there is one."""
+        return self.market.percent_under(self.total) if self.market else None
+
+    @property
+    def suspicious(self) -> bool:
+        return self.appraisal.excluded_reason == SUSPICIOUS
+
+    @property
+    def level(self) -> Decimal:
+        return self.total if self.reason is DealReason.PRICE_DROP else _NO_LEVEL
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
     return (part * 100 / whole).quantize(_PERCENT)
-
-
-def _middle_of_market() -> Select[tuple[Decimal, int]]:
-    """The one or two middle totals of a search's comparables, and how many there are.
-
-    Built once, with bind parameters: constructing the statement anew on every scan cost more
-    client time than the database took to run it."""
-    totals = per_match(
-        bindparam("search_id"),
-        Listing.price + func.coalesce(Listing.shipping, 0),
-        Listing.currency == bindparam("currency"),
-        col(Listing.price).is_not(None),
-        Listing.last_seen_at >= bindparam("since"),
-    )
-    known = (
-        select(
-            totals.c.value,
-            func.row_number().over(order_by=totals.c.value).label("position"),
-            func.count().over().label("count"),
-        )
-        .where(totals.c.value.is_not(None))
-        .subquery()
-    )
-    middle = known.c.position.in_([(known.c.count + 1) // 2, (known.c.count + 2) // 2])
-    return select(known.c.value, known.c.count).where(middle)
-
-
-_MIDDLE_OF_MARKET = _middle_of_market()
-
-
-def market_price(
-    session: Session, search_id: int, currency: str, now: datetime, settings: Settings
-) -> MarketPrice | None:
-    """The market price in `currency` for a search, or None when there are too few samples.
-
-    Comparables are the listings the search matched that were seen in the last
-    `market_window_days` — ended and sold ones included, as the best stand-in for sale prices.
-    The database counts them and returns only the middle one or two totals, so a search with
-    thousands of listings costs one small query; the median stays an exact Decimal on both
-    backends (PostgreSQL's percentile_cont would go through double precision).
-    """
-    since = now - timedelta(days=settings.market_window_days)
-    middle = session.execute(_MIDDLE_OF_MARKET, {"search_id": search_id, "currency": currency, "since": since}).all()
-    count = middle[0].count if middle else 0
-    if count < settings.market_min_samples:
-        return None
-    median = (sum((row.value for row in middle), Decimal(0)) / len(middle)).quantize(_CENTS)
-    return MarketPrice(median=median, sample_size=count, currency=currency)
 
 
 def _is_buyable(item: ObservedListing, now: datetime) -> bool:
@@ -113,31 +78,101 @@ def _is_buyable(item: ObservedListing, now: datetime) -> bool:
     return item.total is not None and data.status == "active" and (data.ends_at is None or data.ends_at > now)
 
 
+def rules_of(search: Search, settings: Settings) -> Rules:
+    """What this search counts as a deal, for the appraisal."""
+    allowed = frozenset({JunkKind.FOR_PARTS}) if search.include_for_parts else frozenset()
+    discount = search.market_discount_pct if search.market_discount_pct is not None else DEFAULT_DISCOUNT_PCT
+    return Rules(min_samples=settings.market_min_samples, discount_pct=discount, allowed_junk=allowed)
+
+
 def evaluate(
-    search: Search, item: ObservedListing, market: MarketPrice | None, *, baseline: bool, settings: Settings
+    search: Search,
+    item: ObservedListing,
+    appraisal: Appraisal,
+    last_alerted: Decimal | None,
+    *,
+    baseline: bool,
+    settings: Settings,
 ) -> list[Finding]:
-    """Every rule of `search` that `item` (a buyable listing) meets."""
+    """Every rule of `search` that `item` (a buyable, appraised listing) meets."""
     total = item.total
     assert total is not None, "evaluate() is only called for priced listings"
-    score = market.percent_under(total) if market else None
+    if appraisal.verdict is Verdict.EXCLUDED and appraisal.excluded_reason != SUSPICIOUS:
+        return []
     findings: list[Finding] = []
-
-    def found(reason: DealReason, drop_pct: Decimal | None = None) -> None:
-        findings.append(Finding(reason, item, total, market, score, drop_pct))
-
     if search.target_price is not None and item.data.currency == search.currency and total <= search.target_price:
-        found(DealReason.TARGET_PRICE)
-    if search.market_discount_pct is not None and score is not None and score >= search.market_discount_pct:
-        found(DealReason.BELOW_MARKET)
-    previous = item.previous_total
-    if search.price_drop_pct is not None and not item.is_new_match and previous is not None and previous > 0:
-        drop = previous - total
-        drop_pct = _percent(drop, previous)
+        findings.append(Finding(DealReason.TARGET_PRICE, item, total, appraisal))
+    market = appraisal.market
+    if search.market_discount_pct is not None and market is not None:
+        under = market.percent_under(total)
+        if under is not None and under >= search.market_discount_pct:
+            findings.append(Finding(DealReason.BELOW_MARKET, item, total, appraisal))
+    reference = last_alerted if last_alerted is not None else item.previous_total
+    if search.price_drop_pct is not None and not item.is_new_match and reference is not None and reference > 0:
+        drop = reference - total
+        drop_pct = _percent(drop, reference)
         if drop > 0 and drop >= settings.price_drop_min_amount and drop_pct >= search.price_drop_pct:
-            found(DealReason.PRICE_DROP, drop_pct)
+            findings.append(Finding(DealReason.PRICE_DROP, item, total, appraisal, reference, drop_pct))
     if search.alert_new_listings and item.is_new_match and not baseline:
-        found(DealReason.NEW_LISTING)
+        findings.append(Finding(DealReason.NEW_LISTING, item, total, appraisal))
     return findings
+
+
+_LAST_ALERTED = (
+    select(col(Deal.listing_id), col(Deal.total_price))
+    .where(
+        col(Deal.search_id) == bindparam("search_id"),
+        col(Deal.listing_id).in_(bindparam("listing_ids", expanding=True)),
+        col(Deal.suspicious).is_(False),
+    )
+    .order_by(col(Deal.detected_at), col(Deal.id))
+)
+
+
+def last_alerted_totals(session: Session, search_id: int, listing_ids: Sequence[int]) -> dict[int, Decimal]:
+    """The total each listing had when it last became a deal for this search."""
+    if not listing_ids:
+        return {}
+    rows = session.execute(_LAST_ALERTED, {"search_id": search_id, "listing_ids": list(listing_ids)})
+    return {listing_id: total for listing_id, total in rows}  # later rows overwrite earlier ones
+
+
+def appraise_observed(
+    session: Session, search: Search, items: Sequence[ObservedListing], *, now: datetime, settings: Settings
+) -> dict[int, Appraisal]:
+    """Listing id → its appraisal against comparables from every stored listing in the window."""
+    rules = rules_of(search, settings)
+    since = now - timedelta(days=settings.market_window_days)
+    products = [
+        (item.candidate.identity.key, item.candidate.currency) for item in items if item.candidate.identity.key
+    ]
+    candidates = stored_candidates(session, products, since)
+    return {
+        item.listing_id: appraise(
+            item.candidate, candidates.get((item.candidate.identity.key or "", item.candidate.currency), []), rules
+        )
+        for item in items
+    }
+
+
+def _deal_row(search_id: int, finding: Finding, now: datetime) -> dict[str, object]:
+    market = finding.market
+    return {
+        "search_id": search_id,
+        "listing_id": finding.observed.listing_id,
+        "reason": finding.reason,
+        "level": finding.level,
+        "total_price": finding.total,
+        "currency": finding.observed.data.currency,
+        "score": finding.score,
+        "market_price": market.median if market else None,
+        "sample_size": market.sample_size if market else None,
+        "confidence": market.confidence if market else None,
+        "comparables": [other.ref for other in finding.appraisal.comparables[:COMPARABLES_KEPT]] if market else None,
+        "suspicious": finding.suspicious,
+        "detected_at": now,
+        "dismissed": False,
+    }
 
 
 def find_deals(
@@ -153,41 +188,30 @@ def find_deals(
 
     Runs inside the scan's transaction, after its listings and matches are flushed, and never
     commits. `baseline` (the search's first scan) suppresses new-listing deals, so a new search
-    does not flood the inbox.
+    does not flood the inbox. Suspicious deals are recorded but never alerted.
     """
     assert search.id is not None, "find_deals needs a saved search"
     buyable = [item for item in observed if _is_buyable(item, now)]
-    markets = {
-        currency: market_price(session, search.id, currency, now, settings)
-        for currency in dict.fromkeys(item.data.currency for item in buyable)
-    }
-    findings: dict[tuple[int, DealReason], Finding] = {}
+    appraisals = appraise_observed(session, search, buyable, now=now, settings=settings)
+    last_alerted = last_alerted_totals(session, search.id, [item.listing_id for item in buyable])
+    findings: dict[tuple[int, DealReason, Decimal], Finding] = {}
     for item in buyable:
-        for finding in evaluate(search, item, markets[item.data.currency], baseline=baseline, settings=settings):
-            findings.setdefault((item.listing_id, finding.reason), finding)
+        found = evaluate(
+            search, item, appraisals[item.listing_id], last_alerted.get(item.listing_id), baseline=baseline,
+            settings=settings,
+        )
+        for finding in found:
+            findings.setdefault((item.listing_id, finding.reason, finding.level), finding)
     inserted = insert_rows(
         session,
         Deal.__table__,  # type: ignore[arg-type]
-        [
-            {
-                "search_id": search.id,
-                "listing_id": finding.observed.listing_id,
-                "reason": finding.reason,
-                "total_price": finding.total,
-                "currency": finding.observed.data.currency,
-                "score": finding.score,
-                "market_price": finding.market.median if finding.market else None,
-                "sample_size": finding.market.sample_size if finding.market else None,
-                "detected_at": now,
-                "dismissed": False,
-            }
-            for finding in findings.values()
-        ],
-        conflict=("search_id", "listing_id", "reason"),
-        returning=(col(Deal.id), col(Deal.listing_id), col(Deal.reason)),
+        [_deal_row(search.id, finding, now) for finding in findings.values()],
+        conflict=("search_id", "listing_id", "reason", "level"),
+        returning=(col(Deal.id), col(Deal.listing_id), col(Deal.reason), col(Deal.level)),
     )
     if not inserted:
         return []
-    new = {(listing_id, DealReason(reason)): deal_id for deal_id, listing_id, reason in inserted}
-    queue_alerts(session, search, [(deal_id, findings[key]) for key, deal_id in new.items()], now=now)
+    new = {(listing_id, DealReason(reason), level): deal_id for deal_id, listing_id, reason, level in inserted}
+    alerts = [(deal_id, findings[key]) for key, deal_id in new.items() if not findings[key].suspicious]
+    queue_alerts(session, search, alerts, now=now)
     return list(session.exec(select(Deal).where(col(Deal.id).in_(new.values())).order_by(col(Deal.id))))

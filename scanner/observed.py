@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from scanner.appraisal.verdict import Candidate
 from scanner.marketplaces.base import ListingData
 
 
@@ -13,6 +14,7 @@ class ObservedListing:
     listing_id: int
     marketplace: str
     data: ListingData  # what this scan saw
+    candidate: Candidate  # the listing as evidence of a price, judged for this search's query
     is_new_match: bool  # the first time this search matched the listing
     previous_total: Decimal | None  # total cost before this scan; None when new or unknown
 

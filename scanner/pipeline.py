@@ -11,7 +11,6 @@ database's (SQLite), so two searches sharing a listing never both record its cha
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,18 +21,14 @@ from sqlmodel import Session, col
 
 from models.bulk import insert_rows
 from models.settings import Settings
-from models.tables import Condition, Deal, Listing, ListingStatus, PriceObservation, Search, SearchMatch
+from models.tables import Deal, JunkKind, Listing, ListingStatus, PriceObservation, Search, SearchMatch
 from scanner import deals
+from scanner.appraisal.condition import normalize_condition
+from scanner.appraisal.listing import candidate
+from scanner.appraisal.verdict import Candidate
 from scanner.marketplaces.base import ListingData
 from scanner.matches import per_match
 from scanner.observed import ObservedListing
-
-_CONDITION_WORDS: tuple[tuple[Condition, re.Pattern[str]], ...] = (
-    (Condition.FOR_PARTS, re.compile(r"for parts|not working|defekt|ジャンク", re.IGNORECASE)),
-    (Condition.REFURBISHED, re.compile(r"refurb|renewed|generalüberholt", re.IGNORECASE)),
-    (Condition.NEW, re.compile(r"\bnew\b|brand.new|\bneu\b|新品|未使用", re.IGNORECASE)),
-    (Condition.USED, re.compile(r"used|pre-?owned|gebraucht|second.hand|中古|目立った傷", re.IGNORECASE)),
-)
 
 
 @dataclass
@@ -46,16 +41,6 @@ class StoreOutcome:
     price_changes: int = 0
     ended: int = 0
     deals: list[Deal] = field(default_factory=list)
-
-
-def normalize_condition(text: str | None) -> Condition | None:
-    """Map a marketplace's condition wording to ours; None when it says nothing we know."""
-    if not text:
-        return None
-    for condition, pattern in _CONDITION_WORDS:
-        if pattern.search(text):
-            return condition
-    return None
 
 
 def passes_filters(listing: ListingData, search: Search) -> bool:
@@ -84,7 +69,7 @@ def _unique(listings: Iterable[ListingData]) -> list[ListingData]:
     return [by_id[key] for key in sorted(by_id)]
 
 
-def _listing_row(marketplace: str, listing: ListingData, now: datetime) -> dict[str, object]:
+def _listing_row(marketplace: str, listing: ListingData, judged: Candidate, now: datetime) -> dict[str, object]:
     return {
         "marketplace": marketplace,
         "external_id": listing.external_id,
@@ -100,6 +85,9 @@ def _listing_row(marketplace: str, listing: ListingData, now: datetime) -> dict[
         "seller": listing.seller[:200] if listing.seller else None,
         "ends_at": listing.ends_at,
         "status": ListingStatus(listing.status),
+        "product_key": judged.identity.key,
+        "condition_class": judged.condition,
+        "junk": judged.junk,
         "first_seen_at": now,
         "last_seen_at": now,
     }
@@ -125,12 +113,16 @@ def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[st
     return {external_id: (listing_id, previous) for listing_id, external_id, previous in upserted}
 
 
-def _add_matches(session: Session, search_id: int, listing_ids: Sequence[int], now: datetime) -> set[int]:
-    """Link the search to these listings; returns the ones it had never matched before."""
+def _add_matches(session: Session, search_id: int, junk: dict[int, JunkKind | None], now: datetime) -> set[int]:
+    """Link the search to these listings (id → junk kind for this search's query); returns the
+    ones it had never matched before."""
     inserted = insert_rows(
         session,
         SearchMatch.__table__,  # type: ignore[arg-type]
-        [{"search_id": search_id, "listing_id": listing_id, "first_matched_at": now} for listing_id in listing_ids],
+        [
+            {"search_id": search_id, "listing_id": listing_id, "first_matched_at": now, "junk": junk[listing_id]}
+            for listing_id in sorted(junk)
+        ],
         conflict=("search_id", "listing_id"),
         returning=(col(SearchMatch.listing_id),),
     )
@@ -185,10 +177,12 @@ def store_listings(
     kept = _unique(listing for listing in listings if passes_filters(listing, search))
     outcome.kept = len(kept)
     if kept:
-        upserted = _upsert_listings(session, [_listing_row(marketplace, listing, now) for listing in kept])
+        intrinsic = {item.external_id: candidate(item, item.external_id, None) for item in kept}
+        rows = [_listing_row(marketplace, item, intrinsic[item.external_id], now) for item in kept]
+        upserted = _upsert_listings(session, rows)
         ids = {external_id: listing_id for external_id, (listing_id, _) in upserted.items()}
         previous = {listing_id: price for listing_id, price in upserted.values() if price is not None}
-        listing_ids = sorted(ids.values())
+        judged = {ids[item.external_id]: candidate(item, ids[item.external_id], search.query) for item in kept}
 
         changed = [
             {"listing_id": ids[item.external_id], "observed_at": now, "price": item.price, "currency": item.currency}
@@ -198,7 +192,7 @@ def store_listings(
         insert_rows(session, PriceObservation.__table__, changed)  # type: ignore[arg-type]
         outcome.price_changes = sum(1 for row in changed if row["listing_id"] in previous)
 
-        new_matches = _add_matches(session, search.id, listing_ids, now)
+        new_matches = _add_matches(session, search.id, {key: item.junk for key, item in judged.items()}, now)
         outcome.new = len(new_matches)
 
         observed = [
@@ -206,6 +200,7 @@ def store_listings(
                 listing_id=ids[item.external_id],
                 marketplace=marketplace,
                 data=item,
+                candidate=judged[ids[item.external_id]],
                 is_new_match=ids[item.external_id] in new_matches,
                 previous_total=_previous_total(previous.get(ids[item.external_id]), item),
             )

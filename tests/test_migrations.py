@@ -37,5 +37,5 @@ def test_unique_constraints_the_outbox_relies_on_exist(empty_engine: Engine) -> 
     inspector = inspect(empty_engine)
     notification = {tuple(c["column_names"]) for c in inspector.get_unique_constraints("notification")}
     listing = {tuple(c["column_names"]) for c in inspector.get_unique_constraints("listing")}
-    assert ("search_id", "listing_id", "reason", "recipient") in notification
+    assert ("search_id", "listing_id", "reason", "level", "recipient") in notification
     assert ("marketplace", "external_id") in listing

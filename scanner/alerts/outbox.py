@@ -90,6 +90,7 @@ def queue_alerts(session: Session, search: Search, new_deals: Sequence[tuple[int
                         "listing_id": listing_id,
                         "deal_id": deal_id,
                         "reason": finding.reason,
+                        "level": finding.level,
                         "recipient": recipient,
                         "subject": alert.subject,
                         "body_text": alert.text,
@@ -103,7 +104,7 @@ def queue_alerts(session: Session, search: Search, new_deals: Sequence[tuple[int
         session,
         Notification.__table__,  # type: ignore[arg-type]
         rows,
-        conflict=("search_id", "listing_id", "reason", "recipient"),
+        conflict=("search_id", "listing_id", "reason", "level", "recipient"),
         returning=(col(Notification.id),),
     )
     return len(inserted)

@@ -97,19 +97,49 @@ def reason_line(search: Search, finding: Finding) -> str:
         assert search.target_price is not None
         target = money(search.target_price, currency)
         under = search.target_price - finding.total
-        return f"{money(under, currency)} under your target of {target}" if under > 0 else f"at your target of {target}"
+        line = f"{money(under, currency)} under your target of {target}" if under > 0 else f"at your target of {target}"
+        if finding.score is not None and finding.score < 0:  # honest: the target is no bargain
+            line += f", {percent(-finding.score)} above market"
+        return line
     if finding.reason is DealReason.BELOW_MARKET:
         assert finding.market is not None and finding.score is not None
         market = finding.market
         return (
             f"{percent(finding.score)} under the market price of {money(market.median, currency)}"
-            f" ({market.sample_size} listings)"
+            f" ({_listings(market.sample_size)})"
         )
     if finding.reason is DealReason.PRICE_DROP:
-        assert finding.observed.previous_total is not None and finding.drop_pct is not None
-        was = money(finding.observed.previous_total, currency)
+        assert finding.drop_from is not None and finding.drop_pct is not None
+        was = money(finding.drop_from, currency)
         return f"dropped {percent(finding.drop_pct)} from {was} to {money(finding.total, currency)}"
     return "new listing"
+
+
+def _listings(count: int) -> str:
+    return f"{count} comparable listing{'s' if count != 1 else ''}"
+
+
+def confidence_word(confidence: Decimal) -> str:
+    """How sure a market price is, in a word: high from 0.6, medium from 0.35, else low."""
+    return "high" if confidence >= Decimal("0.6") else "medium" if confidence >= Decimal("0.35") else "low"
+
+
+def why_line(finding: Finding) -> str | None:
+    """What the market price rests on: how many of which listings, their range, how sure."""
+    market = finding.market
+    if market is None:
+        return None
+    currency = finding.observed.data.currency
+    examples = "; ".join(
+        f"{one_line(other.title)[:60]} {money(other.total, currency)}"
+        for other in finding.appraisal.comparables[:3]
+        if other.total is not None
+    )
+    line = (
+        f"the median of {_listings(market.sample_size)} of the same product, "
+        f"{money(market.low, currency)}–{money(market.high, currency)}, {confidence_word(market.confidence)} confidence"
+    )
+    return f"{line} (e.g. {examples})" if examples else line
 
 
 def _short_reason(finding: Finding) -> str:
@@ -126,7 +156,7 @@ def _market_line(finding: Finding) -> str:
     market, currency = finding.market, finding.observed.data.currency
     if market is None:
         return "Market price: not enough data yet"
-    line = f"Market price {money(market.median, currency)} ({market.sample_size} listings)"
+    line = f"Market price {money(market.median, currency)} ({_listings(market.sample_size)})"
     if finding.score is None or finding.score == 0:
         return f"{line} · at market"
     direction = "under" if finding.score > 0 else "over"
@@ -151,6 +181,7 @@ def render_alert(search: Search, findings: Sequence[Finding]) -> Alert:
         "shipping": _shipping_note(data.shipping, data.currency),
         "reasons": [reason_line(search, finding) for finding in findings],
         "market": _market_line(first),
+        "why": why_line(first),
         "marketplace": marketplace_name(first.observed.marketplace),
         "location": one_line(data.location or "") or None,
         "condition": one_line(data.condition or "") or None,

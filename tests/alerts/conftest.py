@@ -22,6 +22,8 @@ from sqlmodel import Session, func, select
 
 from models.settings import Settings, load_settings
 from models.tables import Deal, Listing, ListingStatus, Notification, Search, SearchMatch
+from scanner.appraisal.identity import identify
+from scanner.appraisal.listing import candidate
 from scanner.marketplaces.base import ListingData
 from scanner.observed import ObservedListing
 
@@ -172,10 +174,12 @@ class Shop:
     ) -> Listing:
         """A listing as stored by earlier scans, matched by `search` (when given)."""
         number = next(self._numbers)
+        title = title or "Nintendo Switch OLED console"
         listing = Listing(
             marketplace="demo",
             external_id=f"item-{number}",
-            title=title or f"Nintendo Switch OLED #{number}",
+            title=title,
+            product_key=identify(title).key,
             url=url or f"https://demo.example/items/{number}",
             image_url=image_url or f"https://demo.example/img/{number}.jpg",
             price=Decimal(price) if price is not None else None,
@@ -200,6 +204,7 @@ class Shop:
     def observe(
         listing: Listing,
         *,
+        query: str = "nintendo switch oled",
         is_new_match: bool = False,
         previous_total: str | None = None,
         **changes: Any,
@@ -217,10 +222,12 @@ class Shop:
             "status": "active",
         }
         data.update(changes)
+        seen = ListingData(**data)
         return ObservedListing(
             listing_id=listing.id,  # type: ignore[arg-type]
             marketplace=listing.marketplace,
-            data=ListingData(**data),
+            data=seen,
+            candidate=candidate(seen, listing.id, query),  # type: ignore[arg-type]
             is_new_match=is_new_match,
             previous_total=Decimal(previous_total) if previous_total is not None else None,
         )

@@ -16,25 +16,27 @@ from scanner.deals import find_deals
 def test_a_deal_card_shows_what_a_buyer_needs(shop, session, settings, now, engine, smtp_server, make_settings) -> None:
     search = shop.search(target_price=Decimal("600"), market_discount_pct=Decimal("30"))
     shop.history(search, "800", "850", "900", "950", "1000")
-    bargain = shop.listing(search, "560", shipping="18", title="Switch OLED white, boxed")
+    bargain = shop.listing(search, "560", shipping="18", title="Nintendo Switch OLED white, boxed")
     find_deals(session, search, [shop.observe(bargain)], baseline=False, now=now, settings=settings)
     session.commit()
 
     deliver_pending(engine, make_settings(smtp_server.port))
 
     [message] = smtp_server.messages
-    subject = "Switch OLED: Switch OLED white, boxed — $578, under your target, 34% under market"
+    subject = "Switch OLED: Nintendo Switch OLED white, boxed — $578, under your target, 36% under market"
     assert message["Subject"].split() == subject.split()  # Python may fold a long header with a double space
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
     assert f'<img src="{bargain.image_url}"' in html
-    assert f'<a href="{bargain.url}" style="color:#0b57d0;text-decoration:none;">Switch OLED white, boxed</a>' in html
+    assert f'<a href="{bargain.url}" style="color:#0b57d0;text-decoration:none;">Nintendo Switch OLED white, boxed</a>' in html
     for shown in (
         "$578",
         "incl. $18 shipping",
         "$22 under your target of $600",
-        "34% under the market price of $875 (6 listings)",
-        "Market price $875 (6 listings) · 34% under",
+        "36% under the market price of $900 (5 comparable listings)",
+        "Market price $900 (5 comparable listings) · 36% under",
+        "Market price from the median of 5 comparable listings of the same product, $800–$1,000, medium confidence"
+        " (e.g. Nintendo Switch OLED console $1,000; ",
         "Demo market · Austin, TX",
     ):
         assert shown in html
@@ -49,7 +51,7 @@ def test_a_hostile_listing_arrives_as_text_and_its_links_are_dropped(
     hostile = shop.listing(
         search,
         "100",
-        title="<script>alert(1)</script>\r\nBcc: victim@example.com",
+        title="Nintendo Switch OLED <script>alert(1)</script>\r\nBcc: victim@example.com",
         url="javascript:alert(1)",
         image_url="data:image/svg+xml,<svg onload=alert(1)>",
         location='"><img src=x onerror=alert(2)>',
@@ -61,12 +63,12 @@ def test_a_hostile_listing_arrives_as_text_and_its_links_are_dropped(
 
     [message] = smtp_server.messages
     html = message.get_body(("html",)).get_content()
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; Bcc: victim@example.com" in html
+    assert "Nintendo Switch OLED &lt;script&gt;alert(1)&lt;/script&gt; Bcc: victim@example.com" in html
     assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in html
     assert "<script" not in html and "<svg" not in html and "javascript:" not in html and "data:" not in html
     assert "<img" not in html and "<a " not in html
     assert message["Bcc"] is None
-    subject = "Switch OLED: <script>alert(1)</script> Bcc: victim@example.com — $100, under your target"
+    subject = "Switch OLED: Nintendo Switch OLED <script>alert(1)</script> Bcc: victim@example.com — $100, under your target"
     assert message["Subject"].split() == subject.split()
     assert "<script>alert(1)</script>" in message.get_body(("plain",)).get_content()
 

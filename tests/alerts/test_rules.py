@@ -11,50 +11,78 @@ from sqlmodel import Session, select
 
 from models.settings import Settings
 from models.tables import Deal, DealReason, ListingStatus, Notification, Search
-from scanner.deals import MarketPrice, find_deals, market_price
+from scanner.deals import find_deals
 
 
 def reasons(deals: list[Deal]) -> list[tuple[int, DealReason]]:
     return [(deal.listing_id, deal.reason) for deal in deals]
 
 
-def test_market_price_is_the_median_total_of_the_searchs_recent_listings(shop, session, settings, now) -> None:
-    search = shop.search()
-    shop.history(search, "100", "300")
-    shop.listing(search, "180", shipping="20")  # total 200
-    shop.listing(search, "900", status=ListingStatus.SOLD)  # sold and ended ones stand in for sale prices
-    shop.listing(search, "250", status=ListingStatus.ENDED, seen=now - timedelta(days=29))
+def below_market(deals: list[Deal]) -> Deal:
+    [deal] = [deal for deal in deals if deal.reason is DealReason.BELOW_MARKET]
+    return deal
+
+
+def test_the_market_is_every_stored_listing_of_the_same_product_in_the_window(shop, session, settings, now) -> None:
+    search = shop.search(market_discount_pct=Decimal("20"))
+    other = shop.search(name="Other search")
+    comparables = [
+        shop.listing(search, "180", shipping="20"),  # total 200
+        shop.listing(search, "300", status=ListingStatus.SOLD),  # sold ones stand in for sale prices
+        shop.listing(other, "250", status=ListingStatus.ENDED, seen=now - timedelta(days=29)),  # another search's
+        shop.listing(None, "260"),  # matched by no search
+        shop.listing(other, "240", title="NINTENDO Switch (OLED model) – white"),  # worded differently
+    ]
     shop.listing(search, "1", seen=now - timedelta(days=31))  # outside the 30-day window
     shop.listing(search, "2", currency="EUR")
     shop.listing(search, None)
-    shop.listing(shop.search(name="Other search"), "3")
-    shop.listing(None, "4")  # matched by no search
+    shop.listing(search, "5", title="Nintendo Switch Lite console")  # another product
+    shop.listing(search, "6", title="Nintendo 3DS XL")
+    bargain = shop.listing(search, "150")
 
-    market = market_price(session, search.id, "USD", now, settings)
+    deal = below_market(find_deals(session, search, [shop.observe(bargain)], baseline=False, now=now, settings=settings))
 
-    assert market == MarketPrice(median=Decimal("250"), sample_size=5, currency="USD")
-
-
-def test_market_price_of_an_even_sample_is_the_mean_of_the_middle_two(shop, session, settings, now) -> None:
-    search = shop.search()
-    shop.history(search, "100", "200.50", "300", "1000")
-
-    market = market_price(session, search.id, "USD", now, settings)
-
-    assert market == MarketPrice(median=Decimal("250.25"), sample_size=4, currency="USD")
+    assert (deal.market_price, deal.sample_size) == (Decimal("250"), 5)
+    assert sorted(deal.comparables or []) == sorted(listing.id for listing in comparables)
+    assert deal.score == Decimal("40")
 
 
-def test_market_price_below_the_minimum_sample_size_is_not_enough_data(shop, session, settings, now) -> None:
-    search = shop.search()
+def test_outliers_are_trimmed_before_the_median(shop, session, settings, now) -> None:
+    search = shop.search(market_discount_pct=Decimal("20"))
+    shop.history(search, "240", "250", "260", "270", "9000")  # a typo'd price far outside the fences
+    bargain = shop.listing(search, "190")
+
+    deal = below_market(find_deals(session, search, [shop.observe(bargain)], baseline=False, now=now, settings=settings))
+
+    assert (deal.market_price, deal.sample_size) == (Decimal("255"), 4)
+
+
+def test_the_market_confidence_falls_with_a_wide_spread(shop, session, settings, now) -> None:
+    tight, wide = shop.search(market_discount_pct=Decimal("20")), shop.search(market_discount_pct=Decimal("20"))
+    shop.history(tight, "248", "250", "252", "250")
+    shop.history(wide, "150", "200", "300", "350", title="Nintendo Switch OLED console 64gb")
+    deals_tight = find_deals(session, tight, [shop.observe(shop.listing(tight, "150"))], baseline=False, now=now,
+                             settings=settings)
+    deals_wide = find_deals(
+        session, wide, [shop.observe(shop.listing(wide, "100", title="Nintendo Switch OLED console 64gb"))],
+        baseline=False, now=now, settings=settings,
+    )
+
+    assert below_market(deals_tight).confidence > below_market(deals_wide).confidence
+
+
+def test_below_the_minimum_sample_size_there_is_not_enough_data(shop, session, settings, now) -> None:
+    search = shop.search(market_discount_pct=Decimal("10"))
     shop.history(search, "800", "900")
+    cheap = shop.listing(search, "500")
 
-    assert market_price(session, search.id, "USD", now, settings) is None
+    assert find_deals(session, search, [shop.observe(cheap)], baseline=False, now=now, settings=settings) == []
 
 
 def test_below_market_deal_records_score_market_price_and_sample_size(shop, session, settings, now) -> None:
     search = shop.search(market_discount_pct=Decimal("30"), target_price=Decimal("600"))
     shop.history(search, "800", "850", "900", "950", "1000")
-    bargain = shop.listing(search, "560", shipping="18")  # total 578; the median of all seven is 850
+    bargain = shop.listing(search, "560", shipping="18")  # total 578; the median of the six others is 875
     near_market = shop.listing(search, "700")  # 17.65% under: not enough for 30%
 
     deals = find_deals(
@@ -63,8 +91,8 @@ def test_below_market_deal_records_score_market_price_and_sample_size(shop, sess
 
     assert reasons(deals) == [(bargain.id, DealReason.TARGET_PRICE), (bargain.id, DealReason.BELOW_MARKET)]
     for deal in deals:
-        assert (deal.total_price, deal.currency, deal.score) == (Decimal("578"), "USD", Decimal("32"))
-        assert (deal.market_price, deal.sample_size, deal.detected_at) == (Decimal("850"), 7, now)
+        assert (deal.total_price, deal.currency, deal.score) == (Decimal("578"), "USD", Decimal("33.94"))
+        assert (deal.market_price, deal.sample_size, deal.detected_at) == (Decimal("875"), 6, now)
 
 
 def test_without_enough_market_data_there_is_no_below_market_deal_and_no_score(shop, session, settings, now) -> None:

@@ -15,8 +15,9 @@ from models import crud
 from models.schemas import SearchInput
 from models.settings import Settings, load_settings
 from models.tables import Listing, ListingStatus, PriceObservation, Search, SearchMatch
+from scanner.appraisal.condition import normalize_condition
 from scanner.marketplaces.base import ListingData
-from scanner.pipeline import normalize_condition, passes_filters, store_listings
+from scanner.pipeline import passes_filters, store_listings
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -157,7 +158,9 @@ def test_excluded_words_price_range_and_condition_filter(session: Session) -> No
 @pytest.mark.parametrize(
     ("text", "condition"),
     [("Brand New", "new"), ("Pre-Owned", "used"), ("Gebraucht", "used"), ("For parts or not working", "for_parts"),
-     ("Certified - Refurbished", "refurbished"), ("新品、未使用", "new"), ("Open box", None), (None, None)],
+     ("Certified - Refurbished", "refurbished"), ("新品、未使用", "new"), ("Open box", "new"), ("Used – Like New", "used"), ("New, unused", "new"),
+     ("pour pièces", "for_parts"), ("ジャンク品", "for_parts"), ("No noticeable scratches or stains", "used"),
+     ("Sehr gut - Refurbished", "refurbished"), ("unknown words", None), (None, None)],
 )
 def test_condition_wording_is_normalised(text: str | None, condition: str | None) -> None:
     assert normalize_condition(text) == condition
