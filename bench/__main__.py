@@ -21,7 +21,7 @@ from bench.databases import ServiceMissing
 from bench.machine import describe
 from bench.measure import Figure
 
-SECTIONS = ("parse_speed", "ingest", "queries", "dispatch", "scan_throughput", "alert_latency", "worker_memory")
+SECTIONS = ("deal_quality", "parse_speed", "ingest", "queries", "dispatch", "scan_throughput", "alert_latency", "worker_memory")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from models.settings import Settings
 from models.tables import Deal, JunkKind, Listing, ListingStatus, PriceObservation, Search, SearchMatch
 from scanner import deals
 from scanner.appraisal.condition import normalize_condition
+from scanner.appraisal.junk import intrinsic_kind, kind_for_search
 from scanner.appraisal.listing import candidate
 from scanner.appraisal.verdict import Candidate
 from scanner.marketplaces.base import ListingData
@@ -177,12 +178,15 @@ def store_listings(
     kept = _unique(listing for listing in listings if passes_filters(listing, search))
     outcome.kept = len(kept)
     if kept:
-        intrinsic = {item.external_id: candidate(item, item.external_id, None) for item in kept}
+        intrinsic = {item.external_id: candidate(item, item.external_id, intrinsic_kind(item)) for item in kept}
         rows = [_listing_row(marketplace, item, intrinsic[item.external_id], now) for item in kept]
         upserted = _upsert_listings(session, rows)
         ids = {external_id: listing_id for external_id, (listing_id, _) in upserted.items()}
         previous = {listing_id: price for listing_id, price in upserted.values() if price is not None}
-        judged = {ids[item.external_id]: candidate(item, ids[item.external_id], search.query) for item in kept}
+        judged = {
+            ids[item.external_id]: candidate(item, ids[item.external_id], kind_for_search(item, search.query))
+            for item in kept
+        }
 
         changed = [
             {"listing_id": ids[item.external_id], "observed_at": now, "price": item.price, "currency": item.currency}

@@ -46,5 +46,9 @@ def normalize_condition(text: str | None) -> Condition | None:
 
 
 def condition_class(condition: str | None, title: str) -> Condition | None:
-    """The condition field first; a title that says "for parts" or "new" when the field is silent."""
-    return normalize_condition(condition) or normalize_condition(title)
+    """The condition field first — unless the title says the item is broken, which sellers do
+    under any condition field — then the title."""
+    from_title = normalize_condition(title)
+    if from_title is Condition.FOR_PARTS:
+        return from_title
+    return normalize_condition(condition) or from_title

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz
 SIMILARITY_THRESHOLD = 60
 
 _EXTRAS_FROM = re.compile(
-    r"\s(?:w/|with|\+|mit|avec|inkl\.?|incl\.?|including|inklusive|plus\s+extras)\s.*$", re.IGNORECASE
+    r"\s(?:w/\s?|(?:with|\+|mit|avec|con|inkl\.?|incl\.?|including|inklusive)\s).*$", re.IGNORECASE
 )
 _BRACKETS = re.compile(r"[\[\]【】()（）「」『』{}]")
 _JOINED_CODE = re.compile(r"(?<=[a-z])[-‐‑](?=\d)|(?<=\d)[-‐‑](?=[a-z]\b)")
@@ -47,11 +47,14 @@ _MEASURES = {"mm", "cm", "m", "in", "inch", "zoll", "mah", "w", "hz", "ghz", "mh
 VARIANT_WORDS = frozenset(
     {"pro", "max", "mini", "plus", "ultra", "air", "lite", "se", "xl", "xs", "xr", "fe", "slim", "studio", "carbon"}
 )
-#: Words that name a kind of product, not which one: never the name before a model number.
-_GENERIC = frozenset(
-    "phone smartphone handy cellphone cell mobile laptop notebook guitar camera kamera appareil photo drone "
-    "motorcycle motorbike bike tablet computer console watch lens body apple model modell generation gen "
-    "series serie mark mk version edition".split()
+#: Words that name a kind of product, not which one.
+KIND_WORDS = frozenset(
+    "phone smartphone handy cellphone laptop notebook guitar camera kamera appareil drone dron motorcycle "
+    "motorbike bike tablet computer console watch".split()
+)
+#: Never the name before a model number: kinds, and words that precede any number.
+_GENERIC = KIND_WORDS | frozenset(
+    "cell mobile photo lens body apple model modell generation gen series serie mark mk version edition".split()
 )
 _NOISE = frozenset(
     """
@@ -67,7 +70,8 @@ _NOISE = frozenset(
     smartphone phone
     neu neuwertig gebraucht wie top zustand mit und für fur ohne sehr gut ovp originalverpackt inkl versand
     schwarz weiß weiss silber blau rot grün grun spacegrau grau
-    très tres bon état etat avec pour sans de du des et neuf comme occasion noir blanc bleu rouge vert gris
+    available sold pending retina ret
+    très tres bon état etat avec pour sans de du des et en neuf comme occasion noir blanc bleu rouge vert gris
     中古 美品 新品 未使用 未開封 送料無料 即決 品 の
     """.split()
 )
@@ -83,7 +87,7 @@ class Identity:
     numbers: frozenset[str]
     variants: frozenset[str]
     storage: frozenset[str]
-    text: str
+    text: str  # the significant atoms: "gopro hero 11" for "GoPro HERO11 Black"
 
     def same_product(self, other: Identity) -> bool:
         """Same key, the same variant words, no model number or storage that contradicts the
@@ -168,7 +172,7 @@ def identify(title: str) -> Identity:
             parts, word = parts[:1], parts[0]  # "2nd gen": the generation is a model number
         elif len(parts) == 2 and parts[0].isdigit() and parts[1] in _MEASURES:
             continue  # a size or a focal length describes, it does not identify
-        significant.append(word)
+        significant.extend(parts)
         for part in parts:
             if part.isdigit():
                 if len(part) > 7:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from rapidfuzz import fuzz
+
 from models.tables import Condition, JunkKind
 from scanner.appraisal.condition import condition_class
-from scanner.appraisal.identity import atoms, core_title, normalize
+from scanner.appraisal.identity import KIND_WORDS, atoms, core_title, normalize
 from scanner.marketplaces.base import ListingData
 
 #: Prices that are no asking price: "free" for a thing that is not, "$1" to get listed.
@@ -29,48 +31,65 @@ _WANTED = re.compile(
     re.IGNORECASE,
 )
 _BUNDLE = re.compile(
-    r"\b(?:lot of|lot de|job lot|bundle|konvolut|paket aus|set of|\d+\s*(?:x|pcs|pieces|units|stück|stk)\b|"
-    r"x\s*\d+\b(?!\s*(?:mm|cm|in)))|まとめ売り|まとめ|\d+\s*点セット|\d+台",
+    r"^\s*(?:(?:lot|paket|bundle|konvolut|set)\b|(?:[2-9]|two|three|four|five|six|pair of|zwei|drei|deux|trois)\s)|"
+    r"\b(?:lot of|lot de|job lot|bundle|konvolut|paket aus|set of|case of \d+|"
+    r"\d+\s*(?:x|pcs|pieces|units|stück|stk|bottles)\b)|まとめ売り|まとめ|\d+\s*点セット|\d+\s*枚セット|\d+台",
     re.IGNORECASE,
 )
 #: Nouns that make a title an accessory or part wherever they stand (outside its extras).
 _ACCESSORY_NOUNS = frozenset(
     """
-    case cases cover covers hulle handyhulle schutzhulle etui coque funda protector protectors screenprotector
-    panzerglas schutzglas schutzfolie folie tempered hartglas charger chargers ladegerat chargeur cargador
-    cable cables kabel ladekabel cable adapter adapters adaptateur dongle battery batteries akku batterie
-    bateria strap straps gurt armband mount halterung skin skins sticker stickers decal dock holder stylus
+    case cases cover covers hulle handyhulle schutzhulle etui coque housse funda protector protectors screenprotector
+    panzerglas schutzglas schutzfolie folie tempered hartglas charger chargers ladegerat netzteil chargeur cargador
+    cable cables kabel ladekabel adapter adapters adaptateur dongle battery batteries akku batterie
+    bateria strap straps gurt armband mount halterung skin skins sticker stickers decal dock stylus
     digitizer housing backplate faceplate tray ejector earbuds headphones sleeve tasche bag bags pouch
-    dummy attrappe replacement ersatz remplacement repuesto ersatzteil
-    ケース カバー フィルム 保護フィルム 充電器 ケーブル バッテリー 互換 ストラップ
+    dummy attrappe replacement ersatz remplacement repuesto ersatzteil cage controller remote unlock
     """.split()
 )
+#: The same in Japanese, where words are not separated: found inside the title.
+_ACCESSORY_JAPANESE = re.compile(r"ケース|カバー|フィルム|充電器|ケーブル|バッテリー|互換|ストラップ|ピックガード")
 #: Nouns that are an accessory only when the title says what it is for ("screen for iPhone 13").
-_PART_NOUNS = frozenset("screen display lcd glass lens film bag stand remote box manual parts part".split())
-_FOR = re.compile(
-    r"(?:^|\s)(?:for|fur|pour|para|per|fit|fits|compatible|kompatibel|passend|用|対応)(?:\s|$)|用$|対応$"
-)
-_FOR_SALE = re.compile(r"\bfor (?:sale|trade|parts)\b")
+_PART_NOUNS = frozenset("screen display lcd glass lens film stand box manual parts part holder arm".split())
+_FOR = re.compile(r"(?:^|\s)(?:for|fur|pour|para|per|fit|fits|compatible|kompatibel|passend)(?:\s|$)")
+#: "<one to three words> for <product>": what the title is *for* is not what it *is*.
+_THING_FOR = re.compile(r"^(?:[^\d\s]+\s){1,3}(?:for|fur|pour|para|per|fit|fits)\s+\S")
+#: "<product> 用 <thing>": Japanese for "<thing> for use with <product>".
+_FOR_USE_WITH = re.compile(r"用|対応")
+_FOR_SALE = re.compile(r"\bfor (?:sale|trade|parts|repair)\b")
 #: "100% battery", "battery health 95%", "neuer Akku": a phone's battery described, not sold.
 _DESCRIBED_PART = re.compile(
     r"\d+\s*%\s*(?:battery|akku|batterie)|(?:battery|akku|batterie)\s*(?:health|life|capacity|zustand)?\s*:?\s*\d+\s*%|"
     r"(?:new|neue[rn]?|nouvelle)\s+(?:battery|akku|batterie)"
 )
+#: Words before a kind of product that make it another kind: a toy guitar, a dash camera.
+_OTHER_KIND_BEFORE = frozenset(
+    "toy spielzeug jouet kids kid kinder enfant children dash dashcam security surveillance uberwachungs "
+    "disposable einweg jetable trail web doorbell".split()
+)
+#: Products named after the kind they go with: a guitar amplifier is no guitar.
+_OTHER_KIND_AFTER = frozenset(
+    "amplifier amp controller pedal pedals stand toy desk table lens bag backpack tripod gimbal simulator game "
+    "games book poster shirt replacement verstarker ampli tisch stativ objektiv objectif jeu spiel".split()
+)
+#: How alike a title's word must be to a query word to count as it ("shrapnel" for "sharpnel").
+QUERY_WORD_SIMILARITY = 85
 
 
-def _words(normalized_core: str) -> set[str]:
-    return {"".join(parts) for parts in atoms(normalized_core)} | {
-        part for parts in atoms(normalized_core) for part in parts
-    }
+def _words(normalized: str) -> set[str]:
+    """Each word, and each of its atoms ("iphone13" → iphone13, iphone, 13)."""
+    split = atoms(normalized)
+    return {"".join(parts) for parts in split} | {part for parts in split for part in parts}
 
 
-def is_accessory(title: str, query_words: frozenset[str] = frozenset()) -> bool:
-    """A part or accessory for a product, unless the search itself asks for that kind of thing."""
+def is_accessory(title: str) -> bool:
+    """A part or accessory for a product rather than the product."""
     core = _DESCRIBED_PART.sub(" ", core_title(normalize(title)))
-    words = _words(core) - query_words
-    if words & _ACCESSORY_NOUNS:
+    words = _words(core)
+    if words & _ACCESSORY_NOUNS or _ACCESSORY_JAPANESE.search(core) or _FOR_USE_WITH.search(core):
         return True
-    return bool(words & _PART_NOUNS) and bool(_FOR.search(_FOR_SALE.sub(" ", core)))
+    about = _FOR_SALE.sub(" ", core)
+    return bool(_THING_FOR.match(about)) or (bool(words & _PART_NOUNS) and bool(_FOR.search(about)))
 
 
 def query_words(query: str | None) -> frozenset[str]:
@@ -83,23 +102,47 @@ def is_placeholder(price: Decimal | None) -> bool:
     return price is None or price in PLACEHOLDERS or bool(_ALL_NINES.match(format(price.normalize(), "f")))
 
 
+def _mentions(word: str, words: set[str]) -> bool:
+    """The word, a misspelling of it or a word that starts with it ("sharpnelsound")."""
+    return word in words or any(
+        len(seen) >= 4 and (seen.startswith(word) or fuzz.ratio(word, seen) >= QUERY_WORD_SIMILARITY) for seen in words
+    )
+
+
+def _kind_is_modifier(core_words: list[str], kind: str) -> bool:
+    """"guitar amplifier", "toy guitar": the kind names what another product is for or like."""
+    for position, word in enumerate(core_words):
+        if word != kind:
+            continue
+        before = core_words[position - 1] if position else None
+        after = core_words[position + 1] if position + 1 < len(core_words) else None
+        if before in _OTHER_KIND_BEFORE:
+            return True
+        if after in _OTHER_KIND_AFTER:
+            return True
+    return False
+
+
 def is_off_query(title: str, words_of_query: frozenset[str]) -> bool:
-    """None of the query's words is in the title: the marketplace matched something else."""
+    """The product is not what the search asked for: no word of the query names it (the site
+    matched a description, a typo or a related item), or the query's kind of product only
+    describes it ("guitar amplifier", "dash camera")."""
     if not words_of_query:
         return False
-    return not words_of_query & _words(normalize(title))
+    core = core_title(normalize(title))
+    segment = core.split(" - ")[0].split(" – ")[0]
+    core_words = [word for word in ("".join(parts) for parts in atoms(segment))]
+    if not any(_mentions(word, _words(core)) for word in words_of_query):
+        return True
+    return any(_kind_is_modifier(core_words, word) for word in words_of_query if word in KIND_WORDS)
 
 
-def classify(listing: ListingData, query: str | None = None) -> JunkKind | None:
-    """The junk kind of a listing for a search with this query, or None for a real item.
-
-    The first kind that applies wins, in the enum's order: a broken case-for-iPhone is for parts.
-    """
+def _first_kind(listing: ListingData, *, accessory: bool, words_of_query: frozenset[str]) -> JunkKind | None:
+    """The first junk kind that applies, in the enum's order: a broken case-for-iPhone is for parts."""
     title = listing.title
     if condition_class(listing.condition, title) is Condition.FOR_PARTS:
         return JunkKind.FOR_PARTS
-    words = query_words(query)
-    if is_accessory(title, words):
+    if accessory and is_accessory(title):
         return JunkKind.ACCESSORY
     if is_placeholder(listing.price):
         return JunkKind.PLACEHOLDER_PRICE
@@ -107,6 +150,23 @@ def classify(listing: ListingData, query: str | None = None) -> JunkKind | None:
         return JunkKind.WANTED
     if _BUNDLE.search(normalize(title)):
         return JunkKind.BUNDLE
-    if is_off_query(title, words):
+    if is_off_query(title, words_of_query):
         return JunkKind.OFF_QUERY
     return None
+
+
+def intrinsic_kind(listing: ListingData) -> JunkKind | None:
+    """What a listing is whatever the search: stored with it, so a case for an iPhone is never
+    a comparable of an iPhone."""
+    return _first_kind(listing, accessory=True, words_of_query=frozenset())
+
+
+def kind_for_search(listing: ListingData, query: str | None) -> JunkKind | None:
+    """The junk kind of a listing for a search with this query, or None for what it asked for.
+
+    Accessories are junk only for a query that names a product and asks for no accessory; a
+    search without words (a category feed) wants whatever is in it.
+    """
+    words = query_words(query)
+    asks_for_accessories = bool(words & (_ACCESSORY_NOUNS | _PART_NOUNS))
+    return _first_kind(listing, accessory=bool(words) and not asks_for_accessories, words_of_query=words)
