@@ -278,3 +278,72 @@ def test_two_workers_scanning_at_once_queue_each_alert_once(
     assert (len(results["first"]), results["second"]) == (3, [])
     with Session(engine) as check:
         assert (count_rows(check, Deal), count_rows(check, Notification)) == (3, 6)
+
+
+def test_every_new_low_alerts_and_a_return_to_an_alerted_level_does_not(shop, session, settings, now) -> None:
+    search = shop.search(price_drop_pct=Decimal("10"))
+    listing = shop.listing(search, "100")
+    scans = [("90", "100"), ("100", "90"), ("90", "100"), ("85", "90"), ("80", "85"), ("90", "80"), ("80", "90")]
+    found = []
+    for minutes, (price, previous) in enumerate(scans):
+        seen = shop.observe(listing, price=Decimal(price), previous_total=previous)
+        found += find_deals(session, search, [seen], baseline=False, now=now + timedelta(minutes=minutes),
+                            settings=settings)
+        session.commit()
+
+    assert [(deal.reason, deal.level, deal.total_price) for deal in found] == [
+        (DealReason.PRICE_DROP, Decimal("90"), Decimal("90")),
+        (DealReason.PRICE_DROP, Decimal("80"), Decimal("80")),  # 11 % under the last alerted 90
+    ]
+    texts = [n.body_text for n in session.exec(select(Notification).order_by(Notification.id))]
+    assert ["dropped 10% from $100 to $90" in texts[0], "dropped 11% from $90 to $80" in texts[1]] == [True, True]
+
+
+def test_a_price_drop_is_measured_from_the_last_alert_of_any_reason(shop, session, settings, now) -> None:
+    search = shop.search(price_drop_pct=Decimal("10"), target_price=Decimal("500"))
+    listing = shop.listing(search, "500")
+    first = find_deals(session, search, [shop.observe(listing)], baseline=False, now=now, settings=settings)
+    session.commit()
+    wobble = shop.observe(listing, price=Decimal("470"), previous_total="520")  # 6 % under the alerted 500
+    again = find_deals(session, search, [wobble], baseline=False, now=now + timedelta(minutes=1), settings=settings)
+
+    assert [deal.reason for deal in first] == [DealReason.TARGET_PRICE]
+    assert again == []
+
+
+def test_junk_is_never_a_deal_unless_the_search_asks_for_broken_units(shop, session, settings, now) -> None:
+    parts = "Nintendo Switch OLED console – for parts, not working"
+    search = shop.search(target_price=Decimal("600"))
+    repairer = shop.search(target_price=Decimal("600"), include_for_parts=True)
+    broken = shop.listing(search, "80", title=parts)
+    accessory = shop.listing(search, "20", title="Case for Nintendo Switch OLED console")
+
+    for_search = find_deals(session, search, [shop.observe(broken), shop.observe(accessory)], baseline=False, now=now,
+                            settings=settings)
+    for_repairer = find_deals(session, repairer, [shop.observe(broken)], baseline=False, now=now, settings=settings)
+
+    assert for_search == []
+    assert [(deal.listing_id, deal.reason) for deal in for_repairer] == [(broken.id, DealReason.TARGET_PRICE)]
+
+
+def test_a_price_too_good_to_be_true_is_recorded_apart_and_never_alerted(shop, session, settings, now) -> None:
+    search = shop.search(target_price=Decimal("600"), market_discount_pct=Decimal("20"))
+    shop.history(search, "300", "310", "320", "330", "340")
+    bait = shop.listing(search, "60")
+
+    deals = find_deals(session, search, [shop.observe(bait)], baseline=False, now=now, settings=settings)
+
+    assert {(deal.reason, deal.suspicious) for deal in deals} == {
+        (DealReason.TARGET_PRICE, True), (DealReason.BELOW_MARKET, True)
+    }
+    assert session.exec(select(Notification)).all() == []
+
+
+def test_under_the_target_but_over_the_market_says_so(shop, session, settings, now) -> None:
+    search = shop.search(target_price=Decimal("400"))
+    shop.history(search, "300", "310", "320", "330", "340")
+    dear = shop.listing(search, "390")
+
+    find_deals(session, search, [shop.observe(dear)], baseline=False, now=now, settings=settings)
+
+    assert "Why: $10 under your target of $400, 22% above market" in session.exec(select(Notification)).one().body_text
