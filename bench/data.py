@@ -41,6 +41,8 @@ from models.migrate import upgrade
 from models.settings import get_settings
 from models.tables import Deal, Listing, PriceObservation, Search, SearchMatch, SearchStatus, TaskLog
 from models.types import utcnow
+from scanner.appraisal.condition import condition_class
+from scanner.appraisal.identity import identify
 from scanner.demo_market.families import CATEGORIES, LOCATIONS, Category, Family
 
 DAY = 86_400
@@ -60,6 +62,7 @@ ERROR_CLASSES = (
     ("markup_changed", "no listing cards found in a 200 page"),
 )
 CONDITIONS = ("Used – Good", "Used – Like New", "New", "Used – Fair", "Refurbished")
+CONDITION_CLASSES = tuple(str(condition_class(condition, "")) for condition in CONDITIONS)
 TITLE_ENDINGS = ("", "", "", " – excellent condition", " (barely used)", " w/ case", " – price negotiable")
 LISTING_STATUSES = ("active",) * 14 + ("pending",) + ("sold",) * 2 + ("ended",) * 3  # by 20ths
 DEAL_REASONS = ("below_market",) * 8 + ("target_price",) * 5 + ("price_drop",) * 5 + ("new_listing",) * 2
@@ -254,11 +257,12 @@ class _Writer:
         self.connection.execute(
             text(
                 "CREATE TEMPORARY TABLE bench_kind (search_id INTEGER PRIMARY KEY, market_dollars INTEGER, "
-                "family VARCHAR(200), code VARCHAR(1), marketplace VARCHAR(32), second_marketplace VARCHAR(32))"
+                "family VARCHAR(200), product_key VARCHAR(64), code VARCHAR(1), marketplace VARCHAR(32), "
+                "second_marketplace VARCHAR(32))"
             )
         )
         self.connection.execute(
-            text("INSERT INTO bench_kind VALUES (:search_id, :market, :family, :code, :first, :second)"),
+            text("INSERT INTO bench_kind VALUES (:search_id, :market, :family, :product_key, :code, :first, :second)"),
             [kind_row(number) for number in range(1, self.sizes.searches + 1)],
         )
 
@@ -268,7 +272,8 @@ class _Writer:
         self.insert_series(
             self.sizes.listings,
             f"""INSERT INTO listing (id, marketplace, external_id, title, url, image_url, price, previous_price,
-                currency, shipping, condition, location, seller, status, first_seen_at, last_seen_at)
+                currency, shipping, condition, location, seller, status, product_key, condition_class,
+                first_seen_at, last_seen_at)
             SELECT n, {marketplace}, CAST(n AS TEXT), k.family || {_pick(_hash("n", 13, 7), TITLE_ENDINGS)},
                 'https://' || {marketplace} || '.example/item/' || CAST(n AS TEXT),
                 :picture_base || k.code || CAST(n AS TEXT) || '.svg',
@@ -276,7 +281,7 @@ class _Writer:
                 'USD',
                 CASE WHEN {item.shipping_cents} = 0 THEN NULL ELSE {self.money(item.shipping_cents)} END,
                 {_pick("n", CONDITIONS)}, {_pick(_hash("n", 17, len(LOCATIONS)), LOCATIONS)},
-                'seller' || CAST(n % 4999 AS TEXT), {item.status},
+                'seller' || CAST(n % 4999 AS TEXT), {item.status}, k.product_key, {_pick("n", CONDITION_CLASSES)},
                 {self.timestamp(item.first_seen_ago)}, {self.timestamp(item.last_seen_ago)}
             FROM numbers
             JOIN bench_kind k ON k.search_id = {item.search}""",
@@ -388,6 +393,7 @@ def kind_row(number: int) -> dict[str, object]:
         "search_id": number,
         "market": int(family.market_price),
         "family": family.name,
+        "product_key": identify(family.name).key,
         "code": category.code,
         "first": first,
         "second": second or first,

@@ -12,19 +12,30 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bench import databases
-from bench.data import Generated, Sizes, generate
+from bench.data import FAMILIES, Generated, Sizes, generate
 from bench.measure import Figure, Target, format_number, timed_ms
 from bench.options import Options
 from models.queries import deals, history, ops, searches
+from models.settings import load_settings
+from models.tables import Search
 from models.types import utcnow
+from scanner import deals as deal_rules
+from scanner.appraisal.junk import kind_for_search
+from scanner.appraisal.listing import candidate
+from scanner.appraisal.verdict import Appraisal
+from scanner.marketplaces.base import ListingData
+from scanner.observed import ObservedListing
 
 DEALS_TARGET = Target(50, "lower", "p95")
+APPRAISAL_TARGET = Target(200, "lower", "p95")
+SCAN_LISTINGS = 200
 HISTORY_TARGET = Target(200, "lower", "p95")
 OPERATIONS_TARGET = Target(100, "lower", "p95")
 HISTORY_DAYS = 30  # the Price history page's default period
@@ -68,6 +79,33 @@ def _operations_snapshot(session: Session) -> tuple[Any, ...]:
         ops.outbox_counts(session),
         ops.workers(session),
     )
+
+
+def _scan(generated: Generated) -> list[ObservedListing]:
+    """What one scan of 200 listings hands the deal rules: the data's products, new ids."""
+    observed = []
+    for number in range(SCAN_LISTINGS):
+        _category, family = FAMILIES[number % len(FAMILIES)]
+        seen = ListingData(f"scan-{number}", f"{family.name} – scanned", f"https://demo.example/{number}",
+                           family.market_price * Decimal("0.9"), "USD", condition="Used – Good")
+        judged = candidate(seen, -1 - number, kind_for_search(seen, family.name))
+        observed.append(ObservedListing(-1 - number, "demo", seen, judged, False, None))
+    return observed
+
+
+def _appraise(generated: Generated) -> Callable[[Session], dict[int, Appraisal]]:
+    scan, settings = _scan(generated), load_settings()
+    search = Search(id=generated.history_search_id, name="bench", query="bench", market_discount_pct=Decimal(20))
+
+    def read(session: Session) -> dict[int, Appraisal]:
+        return deal_rules.appraise_observed(session, search, scan, now=generated.now, settings=settings)
+
+    return read
+
+
+def _check_appraisals(answer: dict[int, Appraisal]) -> None:
+    _expect(len(answer) == SCAN_LISTINGS and all(one.market is not None for one in answer.values()),
+            "a scanned listing of a stored product got no market price")
 
 
 def _expect(condition: bool, what: str) -> None:
@@ -121,6 +159,8 @@ def reads(generated: Generated) -> list[Read]:
              _history(generated.history_search_id), _check_history(sizes.history_observations)),
         Read("Operations: failure rate per marketplace", f"{logs}; last hour + last day", OPERATIONS_TARGET,
              _failure_rates, _check_rates),
+        Read("Deal rules: appraise a 200-listing scan", f"{data}; comparables of {len(FAMILIES)} products by "
+             "product key, newest 200 each", APPRAISAL_TARGET, _appraise(generated), _check_appraisals),
         Read("Operations page: whole snapshot", f"{logs}; rates, error classes, failures, outbox", None,
              _operations_snapshot, _check_snapshot),
     ]

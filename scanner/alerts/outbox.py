@@ -1,8 +1,8 @@
 """The alert outbox: notifications are written in the scan's transaction and sent later as digests.
 
 Writing the alert with the deal means a crash can never lose one; sending from the outbox means
-a slow or broken mail server never slows a scan. Each (search, recipient) gets one digest per
-delivery run. A row is claimed inside the transaction that sends it — `FOR UPDATE SKIP LOCKED`
+a slow or broken mail server never slows a scan. Each recipient gets one digest per delivery
+run, whatever searches found its deals, and a listing several of them matched is in it once. A row is claimed inside the transaction that sends it — `FOR UPDATE SKIP LOCKED`
 on PostgreSQL, the single-writer lock that the claiming UPDATE takes on SQLite — so two workers
 never send the same notification, and a worker that dies mid-send leaves it pending, not lost.
 """
@@ -129,7 +129,7 @@ def requeue_failed(engine: Engine) -> int:
 
 
 def deliver_pending(engine: Engine, settings: Settings, *, now: datetime | None = None) -> DeliveryReport:
-    """Send every pending notification as one digest per (search, recipient).
+    """Send every pending notification as one digest per recipient.
 
     A notification is marked sent only after the server accepted its digest; a failure counts an
     attempt and stores the reason, and the last allowed attempt marks it failed. Without SMTP
@@ -139,30 +139,29 @@ def deliver_pending(engine: Engine, settings: Settings, *, now: datetime | None 
         return DeliveryReport(smtp_configured=False, pending=count_pending(engine))
     report = DeliveryReport()
     with Session(engine) as session:
-        groups = session.exec(
-            select(Notification.search_id, Notification.recipient)
+        recipients = session.exec(
+            select(Notification.recipient)
             .where(Notification.status == NotificationStatus.PENDING)
-            .group_by(col(Notification.search_id), col(Notification.recipient))
+            .group_by(col(Notification.recipient))
             .order_by(func.min(Notification.id))
         ).all()
     with Mailer(settings) as mailer:
-        for search_id, recipient in groups:
-            _deliver_digest(engine, settings, mailer, search_id, recipient, now or utcnow(), report)
+        for recipient in recipients:
+            _deliver_digest(engine, settings, mailer, recipient, now or utcnow(), report)
     report.pending = count_pending(engine)
     return report
 
 
-def _claim(session: Session, search_id: int, recipient: str) -> list[int]:
-    """Take all of the group's pending rows for this transaction and count the attempt.
+def _claim(session: Session, recipient: str) -> list[int]:
+    """Take all of the recipient's pending rows for this transaction and count the attempt.
 
-    The group's oldest pending row is its token: on PostgreSQL it is locked with SKIP LOCKED, so a
-    group another worker is sending is skipped whole (locking row by row could split one digest
-    between two workers). On SQLite the claiming UPDATE waits for the one writer, after which
-    rows already sent are no longer pending.
+    The oldest pending row is the token: on PostgreSQL it is locked with SKIP LOCKED, so a
+    recipient another worker is sending to is skipped whole (locking row by row could split one
+    digest between two workers). On SQLite the claiming UPDATE waits for the one writer, after
+    which rows already sent are no longer pending.
     """
     group = (
         col(Notification.status) == NotificationStatus.PENDING,
-        col(Notification.search_id) == search_id,
         col(Notification.recipient) == recipient,
     )
     oldest = select(func.min(Notification.id)).where(*group).scalar_subquery()
@@ -183,22 +182,22 @@ def _deliver_digest(
     engine: Engine,
     settings: Settings,
     mailer: Mailer,
-    search_id: int,
     recipient: str,
     now: datetime,
     report: DeliveryReport,
 ) -> None:
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        ids = _claim(session, search_id, recipient)
+        ids = _claim(session, recipient)
         if not ids:
             return
         notifications = list(
             session.exec(select(Notification).where(col(Notification.id).in_(ids)).order_by(col(Notification.id)))
         )
-        search = session.get(Search, search_id)
+        searches = {notification.search_id for notification in notifications}
+        names = dict(session.exec(select(Search.id, Search.name).where(col(Search.id).in_(searches))).all())
         message = build_digest(
             notifications,
-            search_name=search.name if search else f"search {search_id}",
+            search_names={search_id: names.get(search_id, f"search {search_id}") for search_id in searches},
             recipient=recipient,
             sender=settings.smtp_from,
             now=now,
@@ -215,7 +214,7 @@ def _deliver_digest(
                     report.failed += 1
                 else:
                     report.deferred += 1
-            log.warning("alert digest to %s for search %s not sent: %s", recipient, search_id, reason)
+            log.warning("alert digest to %s not sent: %s", recipient, reason)
             return
         for notification in notifications:
             notification.status = NotificationStatus.SENT
@@ -223,4 +222,4 @@ def _deliver_digest(
             notification.last_error = None
         report.sent += len(notifications)
         report.emails += 1
-        log.info("sent alert digest with %d deal(s) for search %s to %s", len(notifications), search_id, recipient)
+        log.info("sent alert digest with %d deal(s) of %d search(es) to %s", len(notifications), len(searches), recipient)

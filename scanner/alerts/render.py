@@ -8,7 +8,8 @@ escaped by Jinja2's autoescape, and only http(s) URLs ever reach an `href` or `s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -209,22 +210,32 @@ def message_id(notification_ids: Sequence[int], sender: str) -> str:
 
 
 def build_digest(
-    notifications: Sequence[Notification], *, search_name: str, recipient: str, sender: str, now: datetime
+    notifications: Sequence[Notification],
+    *,
+    search_names: Mapping[int, str],
+    recipient: str,
+    sender: str,
+    now: datetime,
 ) -> EmailMessage:
-    """One multipart (text + HTML) e-mail with every pending alert of one search for one recipient.
+    """One multipart (text + HTML) e-mail with every pending alert for one recipient.
 
-    A listing that is a deal for several reasons in one scan has one card on several
-    notifications; it is shown once.
+    A listing is shown once, however many reasons and searches made it a deal; its card names
+    every search that matched it.
     """
-    cards: dict[tuple[int, str], Notification] = {}
+    cards: dict[int, Notification] = {}
+    matched: dict[int, list[str]] = defaultdict(list)
     for notification in notifications:
-        cards.setdefault((notification.listing_id, notification.body_html), notification)
+        cards.setdefault(notification.listing_id, notification)
+        name = one_line(search_names[notification.search_id])
+        if name not in matched[notification.listing_id]:
+            matched[notification.listing_id].append(name)
     shown = list(cards.values())
-    heading = (
-        f"A deal for {one_line(search_name)}" if len(shown) == 1 else f"{len(shown)} deals for {one_line(search_name)}"
-    )
+    names = sorted({name for found in matched.values() for name in found})
+    every_search = ", ".join(names)
+    heading = f"A deal for {every_search}" if len(shown) == 1 else f"{len(shown)} deals for {every_search}"
     subject = shown[0].subject if len(shown) == 1 else heading
-    context = {"heading": heading, "search_name": search_name, "recipient": recipient}
+    context = {"heading": heading, "search_names": names, "recipient": recipient}
+    searches_of = [", ".join(matched[notification.listing_id]) for notification in shown]
 
     message = EmailMessage()
     message["Subject"] = one_line(subject)
@@ -232,10 +243,13 @@ def build_digest(
     message["To"] = recipient
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id([n.id for n in notifications if n.id is not None], sender)
-    message.set_content(_templates.get_template("digest.txt").render(context, cards=[n.body_text for n in shown]))
+    text_cards = [(n.body_text, found) for n, found in zip(shown, searches_of, strict=True)]
+    message.set_content(_templates.get_template("digest.txt").render(context, cards=text_cards))
     message.add_alternative(
         # The cards were rendered with autoescape by `render_alert`; they are trusted HTML here.
-        _templates.get_template("digest.html").render(context, cards=[Markup(n.body_html) for n in shown]),
+        _templates.get_template("digest.html").render(
+            context, cards=[(Markup(n.body_html), found) for n, found in zip(shown, searches_of, strict=True)]
+        ),
         subtype="html",
     )
     return message

@@ -92,13 +92,20 @@ class Identity:
     def same_product(self, other: Identity) -> bool:
         """Same key, the same variant words, no model number or storage that contradicts the
         other's (a number one title leaves out is not a contradiction), and similar words."""
-        if self.key is None or self.key != other.key or self.variants != other.variants:
-            return False
-        if not (self.numbers <= other.numbers or other.numbers <= self.numbers):
-            return False
-        if self.storage and other.storage and not self.storage & other.storage:
-            return False
-        return similarity(self.text, other.text) >= SIMILARITY_THRESHOLD
+        return self.key is not None and self.key == other.key and _same_product(self, other)
+
+
+@lru_cache(maxsize=262144)
+def _same_product(one: Identity, other: Identity) -> bool:
+    """Cached: a scan compares each of its listings with up to 200 stored ones, most of them
+    worded alike."""
+    if one.variants != other.variants:
+        return False
+    if not (one.numbers <= other.numbers or other.numbers <= one.numbers):
+        return False
+    if one.storage and other.storage and not one.storage & other.storage:
+        return False
+    return similarity(one.text, other.text) >= SIMILARITY_THRESHOLD
 
 
 def similarity(text: str, other: str) -> float:

@@ -1,5 +1,5 @@
-"""Delivering the outbox to a real SMTP server: one digest per search and recipient, each alert
-exactly once, failures counted and retried, nothing attempted without SMTP settings."""
+"""Delivering the outbox to a real SMTP server: one digest per recipient, each listing in it once,
+each alert exactly once, failures counted and retried, nothing attempted without SMTP settings."""
 
 from __future__ import annotations
 
@@ -90,20 +90,36 @@ def test_the_same_observations_again_create_and_send_nothing(
     assert len(smtp_server.messages) == 1
 
 
-def test_each_recipient_of_each_search_gets_its_own_digest(engine, shop, scan, smtp_server, make_settings) -> None:
+def test_each_recipient_gets_one_digest_of_all_their_searches(engine, shop, scan, smtp_server, make_settings) -> None:
     for name, price in (("Switch OLED", "480"), ("Steam Deck", "350")):
         search = shop.search(name=name, target_price=Decimal("600"), alert_recipients=["ana@x.example", "bo@x.example"])
         scan(search, [shop.observe(shop.listing(search, price))])
 
     report = deliver_pending(engine, make_settings(smtp_server.port))
 
-    assert (report.sent, report.emails) == (4, 4)
-    assert sorted((m["To"], m["Subject"].split(":")[0]) for m in smtp_server.messages) == [
-        ("ana@x.example", "Steam Deck"),
-        ("ana@x.example", "Switch OLED"),
-        ("bo@x.example", "Steam Deck"),
-        ("bo@x.example", "Switch OLED"),
+    assert (report.sent, report.emails) == (4, 2)
+    assert sorted((m["To"], m["Subject"]) for m in smtp_server.messages) == [
+        ("ana@x.example", "2 deals for Steam Deck, Switch OLED"),
+        ("bo@x.example", "2 deals for Steam Deck, Switch OLED"),
     ]
+
+
+def test_a_listing_several_searches_of_one_person_matched_is_sent_once(
+    engine, shop, scan, smtp_server, make_settings
+) -> None:
+    strats = shop.search(name="Strats", target_price=Decimal("600"), alert_recipients=["ana@x.example"])
+    guitars = shop.search(name="Any guitar", target_price=Decimal("700"), alert_recipients=["ana@x.example"])
+    listing = shop.listing(strats, "480")
+    for search in (strats, guitars):
+        scan(search, [shop.observe(listing)])
+
+    report = deliver_pending(engine, make_settings(smtp_server.port))
+
+    [message] = smtp_server.messages
+    text = message.get_body(("plain",)).get_content()
+    assert (report.sent, report.emails, text.count(listing.title)) == (2, 1, 1)
+    assert "Found by your searches: Strats, Any guitar" in text
+    assert message["Subject"].startswith("Strats: ")
 
 
 def test_when_smtp_is_down_alerts_stay_pending_with_the_attempt_and_error(
@@ -180,7 +196,7 @@ def test_two_workers_delivering_at_once_send_each_alert_once(engine, shop, scan,
 
     assert sum(report.sent for report in reports) == 24
     sent_to = Counter((m["To"], m["Subject"]) for m in smtp_server.messages)
-    assert len(sent_to) == 12 and set(sent_to.values()) == {1}
+    assert len(sent_to) == 3 and set(sent_to.values()) == {1}
     assert {n.status for n in outbox(engine)} == {"sent"}
 
 

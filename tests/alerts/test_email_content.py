@@ -82,7 +82,8 @@ def test_a_listing_that_is_a_deal_for_two_reasons_is_shown_once_with_both(shop, 
     notifications = list(session.exec(select(Notification).order_by(Notification.id)))
 
     message = build_digest(
-        notifications, search_name=search.name, recipient="ana@example.com", sender="a@scout.example", now=now
+        notifications, search_names={search.id: search.name}, recipient="ana@example.com", sender="a@scout.example",
+        now=now,
     )
 
     assert len(notifications) == 2
@@ -107,7 +108,8 @@ def test_the_digest_is_dated_in_utc(shop, session, settings, now) -> None:
 
     sent_at = datetime(2025, 6, 2, 8, 30, tzinfo=UTC)
     message = build_digest(
-        notifications, search_name=search.name, recipient="a@x.example", sender="s@x.example", now=sent_at
+        notifications, search_names={search.id: search.name}, recipient="a@x.example", sender="s@x.example",
+        now=sent_at,
     )
 
     assert message["Date"] == "Mon, 02 Jun 2025 08:30:00 +0000"
