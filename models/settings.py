@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     market_window_days: int = Field(30, ge=1)
     market_min_samples: int = Field(5, ge=1)
     price_drop_min_amount: Decimal = Field(Decimal("1.00"), ge=0)
+    repost_window_days: int = Field(7, ge=0)
     notify_max_attempts: int = Field(5, ge=1)
     notify_retry_delay_seconds: int = Field(30, ge=1)
 

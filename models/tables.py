@@ -196,6 +196,8 @@ class Listing(SQLModel, table=True):
     product_key: str | None = Field(default=None, max_length=64)
     condition_class: Condition | None = Field(default=None, sa_type=_enum(Condition, "condition_class"))
     junk: JunkKind | None = Field(default=None, sa_type=_enum(JunkKind, "junk_kind"))  # whatever the search
+    # The seller's earlier listing of the same item, when this one is its repost under a new id.
+    reposted_from_id: int | None = _fk("listing.id", nullable=True, ondelete="SET NULL")
     first_seen_at: datetime = _timestamp()
     last_seen_at: datetime = _timestamp(index=True)
 

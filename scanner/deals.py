@@ -8,7 +8,8 @@ of its market is too good to be true and is recorded as suspicious — shown apa
 Then a listing is a deal for a search when its total cost (price plus known shipping) is at or
 under the search's target price, at least X% under its market price, at least Y% (and a
 minimum amount) under the last price it was alerted at for this search — or, before any alert,
-under the price the search saw last — or, when the search asks for it, simply new. Each (search,
+under the price the search saw last — or, when the search asks for it, simply new. A repost of
+a listing (`scanner.reposts`) inherits what the search alerted about it. Each (search,
 listing, reason, level) is a deal once: the unique constraint on `deal` decides, so two workers
 scanning at once cannot alert twice. A price drop's level is its new price, so every new low
 alerts and a price that goes up and back down to an alerted level does not.
@@ -17,7 +18,7 @@ alerts and a price that goes up and back down to an alerted level does not.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -89,16 +90,30 @@ def evaluate(
     search: Search,
     item: ObservedListing,
     appraisal: Appraisal,
-    last_alerted: Decimal | None,
+    alerted: AlertHistory,
     *,
     baseline: bool,
     settings: Settings,
 ) -> list[Finding]:
-    """Every rule of `search` that `item` (a buyable, appraised listing) meets."""
+    """Every rule of `search` that `item` (a buyable, appraised listing) meets and that was not
+    alerted already (for a repost: as the listing it reposts)."""
     total = item.total
     assert total is not None, "evaluate() is only called for priced listings"
     if appraisal.verdict is Verdict.EXCLUDED and appraisal.excluded_reason != SUSPICIOUS:
         return []
+    return [finding for finding in _rules_met(search, item, total, appraisal, alerted, baseline, settings)
+            if finding.reason is DealReason.PRICE_DROP or finding.reason not in alerted.reasons]
+
+
+def _rules_met(
+    search: Search,
+    item: ObservedListing,
+    total: Decimal,
+    appraisal: Appraisal,
+    alerted: AlertHistory,
+    baseline: bool,
+    settings: Settings,
+) -> list[Finding]:
     findings: list[Finding] = []
     if search.target_price is not None and item.data.currency == search.currency and total <= search.target_price:
         findings.append(Finding(DealReason.TARGET_PRICE, item, total, appraisal))
@@ -107,7 +122,7 @@ def evaluate(
         under = market.percent_under(total)
         if under is not None and under >= search.market_discount_pct:
             findings.append(Finding(DealReason.BELOW_MARKET, item, total, appraisal))
-    reference = last_alerted if last_alerted is not None else item.previous_total
+    reference = alerted.last_total if alerted.last_total is not None else item.previous_total
     if search.price_drop_pct is not None and not item.is_new_match and reference is not None and reference > 0:
         drop = reference - total
         drop_pct = _percent(drop, reference)
@@ -118,8 +133,16 @@ def evaluate(
     return findings
 
 
-_LAST_ALERTED = (
-    select(col(Deal.listing_id), col(Deal.total_price))
+@dataclass
+class AlertHistory:
+    """What a search already alerted about one listing (and the listing it reposts)."""
+
+    last_total: Decimal | None = None  # the total at the latest alert
+    reasons: set[DealReason] = field(default_factory=set)
+
+
+_ALERTED = (
+    select(col(Deal.listing_id), col(Deal.reason), col(Deal.total_price))
     .where(
         col(Deal.search_id) == bindparam("search_id"),
         col(Deal.listing_id).in_(bindparam("listing_ids", expanding=True)),
@@ -129,12 +152,18 @@ _LAST_ALERTED = (
 )
 
 
-def last_alerted_totals(session: Session, search_id: int, listing_ids: Sequence[int]) -> dict[int, Decimal]:
-    """The total each listing had when it last became a deal for this search."""
-    if not listing_ids:
-        return {}
-    rows = session.execute(_LAST_ALERTED, {"search_id": search_id, "listing_ids": list(listing_ids)})
-    return {listing_id: total for listing_id, total in rows}  # later rows overwrite earlier ones
+def alert_history(session: Session, search_id: int, items: Sequence[ObservedListing]) -> dict[int, AlertHistory]:
+    """Listing id → what this search alerted about it, or about the listing it reposts."""
+    owner = {item.listing_id: item.listing_id for item in items}
+    owner.update({item.reposted_from: item.listing_id for item in items if item.reposted_from is not None})
+    history: dict[int, AlertHistory] = {}
+    if not owner:
+        return history
+    for listing_id, reason, total in session.execute(_ALERTED, {"search_id": search_id, "listing_ids": list(owner)}):
+        seen = history.setdefault(owner[listing_id], AlertHistory())
+        seen.last_total = total  # rows come oldest first
+        seen.reasons.add(DealReason(reason))
+    return history
 
 
 def appraise_observed(
@@ -193,12 +222,12 @@ def find_deals(
     assert search.id is not None, "find_deals needs a saved search"
     buyable = [item for item in observed if _is_buyable(item, now)]
     appraisals = appraise_observed(session, search, buyable, now=now, settings=settings)
-    last_alerted = last_alerted_totals(session, search.id, [item.listing_id for item in buyable])
+    alerted = alert_history(session, search.id, buyable)
     findings: dict[tuple[int, DealReason, Decimal], Finding] = {}
     for item in buyable:
         found = evaluate(
-            search, item, appraisals[item.listing_id], last_alerted.get(item.listing_id), baseline=baseline,
-            settings=settings,
+            search, item, appraisals[item.listing_id], alerted.get(item.listing_id, AlertHistory()),
+            baseline=baseline, settings=settings,
         )
         for finding in found:
             findings.setdefault((item.listing_id, finding.reason, finding.level), finding)

@@ -16,7 +16,8 @@ class ObservedListing:
     data: ListingData  # what this scan saw
     candidate: Candidate  # the listing as evidence of a price, judged for this search's query
     is_new_match: bool  # the first time this search matched the listing
-    previous_total: Decimal | None  # total cost before this scan; None when new or unknown
+    previous_total: Decimal | None  # total cost before this scan (of the listing it reposts); None when unknown
+    reposted_from: int | None = None  # the earlier listing this one reposts
 
     @property
     def total(self) -> Decimal | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, exists, func, select, update
 from sqlmodel import Session, col
 
 from models.bulk import insert_rows
@@ -30,6 +30,7 @@ from scanner.appraisal.verdict import Candidate
 from scanner.marketplaces.base import ListingData
 from scanner.matches import per_match
 from scanner.observed import ObservedListing
+from scanner.reposts import link_reposts
 
 
 @dataclass
@@ -99,8 +100,15 @@ def _listing_row(marketplace: str, listing: ListingData, judged: Candidate, now:
 _REMEMBER_PRICE = (("previous_price", func.coalesce(col(Listing.price), col(Listing.previous_price))),)
 
 
-def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[str, tuple[int, Decimal | None]]:
-    """Insert or refresh listings; returns external id → (listing id, last known price before now)."""
+@dataclass(frozen=True)
+class _Upserted:
+    listing_id: int
+    previous_price: Decimal | None  # the last known price before now
+    first_seen_at: datetime  # now, for a listing seen for the first time
+
+
+def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[str, _Upserted]:
+    """Insert or refresh listings; returns external id → what the database knew of each."""
     refreshed = [column for column in rows[0] if column not in ("marketplace", "external_id", "first_seen_at")]
     upserted = insert_rows(
         session,
@@ -109,9 +117,29 @@ def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[st
         conflict=("marketplace", "external_id"),
         update=refreshed,
         also_set=_REMEMBER_PRICE,
-        returning=(col(Listing.id), col(Listing.external_id), col(Listing.previous_price)),
+        returning=(col(Listing.id), col(Listing.external_id), col(Listing.previous_price), col(Listing.first_seen_at)),
     )
-    return {external_id: (listing_id, previous) for listing_id, external_id, previous in upserted}
+    return {external_id: _Upserted(listing_id, previous, first) for listing_id, external_id, previous, first in upserted}
+
+
+_ORIGINALS = (
+    select(
+        col(Listing.id),
+        (col(Listing.price) + func.coalesce(col(Listing.shipping), 0)).label("total"),
+        exists()
+        .where(col(SearchMatch.listing_id) == col(Listing.id), col(SearchMatch.search_id) == bindparam("search_id"))
+        .label("matched"),
+    )
+    .where(col(Listing.id).in_(bindparam("ids", expanding=True)))
+)
+
+
+def _originals(session: Session, search_id: int, reposts: dict[int, int]) -> dict[int, tuple[Decimal | None, bool]]:
+    """Original id → (its last total, whether this search had matched it)."""
+    if not reposts:
+        return {}
+    rows = session.execute(_ORIGINALS, {"search_id": search_id, "ids": sorted(set(reposts.values()))})
+    return {row.id: (row.total, bool(row.matched)) for row in rows}
 
 
 def _add_matches(session: Session, search_id: int, junk: dict[int, JunkKind | None], now: datetime) -> set[int]:
@@ -181,8 +209,8 @@ def store_listings(
         intrinsic = {item.external_id: candidate(item, item.external_id, intrinsic_kind(item)) for item in kept}
         rows = [_listing_row(marketplace, item, intrinsic[item.external_id], now) for item in kept]
         upserted = _upsert_listings(session, rows)
-        ids = {external_id: listing_id for external_id, (listing_id, _) in upserted.items()}
-        previous = {listing_id: price for listing_id, price in upserted.values() if price is not None}
+        ids = {external_id: row.listing_id for external_id, row in upserted.items()}
+        previous = {row.listing_id: row.previous_price for row in upserted.values() if row.previous_price is not None}
         judged = {
             ids[item.external_id]: candidate(item, ids[item.external_id], kind_for_search(item, search.query))
             for item in kept
@@ -197,19 +225,35 @@ def store_listings(
         outcome.price_changes = sum(1 for row in changed if row["listing_id"] in previous)
 
         new_matches = _add_matches(session, search.id, {key: item.junk for key, item in judged.items()}, now)
+        first_seen = [
+            (ids[item.external_id], item.title, item.seller, judged[ids[item.external_id]].identity.key, item.currency,
+             item.total_cost())
+            for item in kept
+            if upserted[item.external_id].first_seen_at == now
+        ]
+        reposts = link_reposts(session, marketplace, first_seen, now=now, window_days=settings.repost_window_days)
+        originals = _originals(session, search.id, reposts)
+        seen_before = {new_id for new_id, original in reposts.items() if originals[original][1]}  # by this search
+        new_matches -= seen_before
         outcome.new = len(new_matches)
 
-        observed = [
-            ObservedListing(
-                listing_id=ids[item.external_id],
-                marketplace=marketplace,
-                data=item,
-                candidate=judged[ids[item.external_id]],
-                is_new_match=ids[item.external_id] in new_matches,
-                previous_total=_previous_total(previous.get(ids[item.external_id]), item),
+        observed = []
+        for item in kept:
+            listing_id = ids[item.external_id]
+            previous_total = _previous_total(previous.get(listing_id), item)
+            if previous_total is None and listing_id in reposts:
+                previous_total = originals[reposts[listing_id]][0]
+            observed.append(
+                ObservedListing(
+                    listing_id=listing_id,
+                    marketplace=marketplace,
+                    data=item,
+                    candidate=judged[listing_id],
+                    is_new_match=listing_id in new_matches,
+                    previous_total=previous_total,
+                    reposted_from=reposts.get(listing_id),
+                )
             )
-            for item in kept
-        ]
         session.flush()
         outcome.deals = deals.find_deals(session, search, observed, baseline=baseline, now=now, settings=settings)
     outcome.ended = _mark_ended(session, search, marketplace, now, settings)

@@ -270,22 +270,39 @@ def _choice(listing: Listing) -> ListingChoice:
     )
 
 
+#: How many reposts back a listing's history is followed.
+MAX_REPOSTS = 20
+
+
+def repost_chain(session: Session, listing: Listing) -> list[Listing]:
+    """The listing and the earlier listings it reposts, newest first."""
+    chain = [listing]
+    while chain[-1].reposted_from_id is not None and len(chain) <= MAX_REPOSTS:
+        earlier = session.get(Listing, chain[-1].reposted_from_id)
+        if earlier is None or earlier in chain:
+            break
+        chain.append(earlier)
+    return chain
+
+
 def listing_price_history(
     session: Session, listing_id: int, *, max_points: int = DEFAULT_MAX_POINTS
 ) -> ListingHistory | None:
-    """Every price one listing had (the newest `max_points`), or None when it does not exist."""
+    """Every price one listing had (the newest `max_points`), continued through the listings it
+    reposts; None when it does not exist."""
     listing = session.get(Listing, listing_id)
     if listing is None:
         return None
+    chain = repost_chain(session, listing)
     rows = session.exec(
         select(col(PriceObservation.observed_at), col(PriceObservation.price))
-        .where(PriceObservation.listing_id == listing_id)
+        .where(col(PriceObservation.listing_id).in_([one.id for one in chain]))
         .order_by(col(PriceObservation.observed_at).desc(), col(PriceObservation.id).desc())
         .limit(max_points + 1)
     ).all()
     return ListingHistory(
         listing=_choice(listing),
-        first_seen_at=listing.first_seen_at,
+        first_seen_at=chain[-1].first_seen_at,
         ended=ListingStatus(listing.status) in (ListingStatus.SOLD, ListingStatus.ENDED),
         points=[(observed_at, price) for observed_at, price in reversed(rows[:max_points])],
         truncated=len(rows) > max_points,

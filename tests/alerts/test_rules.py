@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -347,3 +348,13 @@ def test_under_the_target_but_over_the_market_says_so(shop, session, settings, n
     find_deals(session, search, [shop.observe(dear)], baseline=False, now=now, settings=settings)
 
     assert "Why: $10 under your target of $400, 22% above market" in session.exec(select(Notification)).one().body_text
+
+
+def test_a_repost_of_an_alerted_listing_is_not_alerted_again(shop, session, settings, now) -> None:
+    search = shop.search(target_price=Decimal("600"), alert_new_listings=True)
+    original = shop.listing(search, "500")
+    find_deals(session, search, [shop.observe(original)], baseline=False, now=now, settings=settings)
+    session.commit()
+    repost = replace(shop.observe(shop.listing(search, "500")), reposted_from=original.id)
+
+    assert find_deals(session, search, [repost], baseline=False, now=now + timedelta(hours=1), settings=settings) == []

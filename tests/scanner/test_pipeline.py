@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from models import crud
+from models.queries.history import listing_price_history
 from models.schemas import SearchInput
 from models.settings import Settings, load_settings
 from models.tables import Listing, ListingStatus, PriceObservation, Search, SearchMatch
@@ -171,3 +172,49 @@ def test_filtered_out_listings_are_not_stored(session: Session, settings: Settin
     outcome = store(session, search, [item("1"), replace(item("2"), title="broken guitar")], settings)
     assert (outcome.found, outcome.kept) == (2, 1)
     assert count(session, Listing) == 1
+
+
+def test_a_repost_continues_the_listing_it_reposts(session: Session, settings: Settings) -> None:
+    search = make_search(session, price_drop_pct=Decimal("5"), alert_new_listings=True)
+    title = "Fender Player Stratocaster electric guitar"
+    store(session, search, [item("1", "700.00", title=title, seller="jane")], settings)
+    store(session, search, [], settings, at=NOW + timedelta(hours=1))
+    repost = item("2", "630.00", title=f"{title} – reposted", seller="jane")
+
+    outcome = store(session, search, [repost], settings, at=NOW + timedelta(hours=30))
+
+    first, second = session.exec(select(Listing).order_by(Listing.id)).all()
+    assert second.reposted_from_id == first.id
+    assert outcome.new == 0  # not new: the search knew the item
+    assert [(deal.reason, deal.total_price) for deal in outcome.deals] == [("price_drop", Decimal("630.00"))]
+    history = listing_price_history(session, second.id)
+    assert history is not None and [price for _, price in history.points] == [Decimal("700.00"), Decimal("630.00")]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"seller": "someone_else"},
+        {"title": "Fender Player Telecaster electric guitar"},
+        {"price": Decimal("300.00")},
+    ],
+)
+def test_another_seller_item_or_price_is_no_repost(session: Session, settings: Settings, other: dict) -> None:
+    search = make_search(session)
+    original = item("1", "700.00", title="Fender Player Stratocaster electric guitar", seller="jane")
+    store(session, search, [original], settings)
+
+    store(session, search, [replace(original, external_id="2", **other)], settings, at=NOW + timedelta(hours=30))
+
+    assert [listing.reposted_from_id for listing in session.exec(select(Listing).order_by(Listing.id))] == [None, None]
+
+
+def test_listings_older_than_the_repost_window_are_not_continued(session: Session) -> None:
+    settings = load_settings(repost_window_days=1)
+    search = make_search(session)
+    original = item("1", "700.00", title="Fender Player Stratocaster electric guitar", seller="jane")
+    store(session, search, [original], settings)
+
+    store(session, search, [replace(original, external_id="2")], settings, at=NOW + timedelta(days=2))
+
+    assert session.exec(select(Listing.reposted_from_id).where(Listing.external_id == "2")).one() is None

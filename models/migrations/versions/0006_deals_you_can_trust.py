@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-11-30
 
 What a listing's title and condition say (product key, condition class, junk kind) with an index
-to find a product's comparables; a search's opt-in to for-parts deals; on deals the market's
+to find a product's comparables, and the listing a repost continues; a search's opt-in to for-parts deals; on deals the market's
 confidence, its comparables and the "too good to be true" flag; and a level in the keys of deals
 and notifications, so that every new low of a price drop is a deal of its own.
 
@@ -42,6 +42,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('condition_class', sa.Enum('new', 'used', 'refurbished', 'for_parts', name='condition_class', native_enum=False, create_constraint=True, length=16), nullable=True))
         batch_op.add_column(sa.Column('junk', sa.Enum('for_parts', 'accessory', 'placeholder_price', 'wanted', 'bundle', 'off_query', name='junk_kind', native_enum=False, create_constraint=True), nullable=True))
         batch_op.create_index('ix_listing_product', ['product_key', 'currency', 'last_seen_at'], unique=False)
+        batch_op.add_column(sa.Column('reposted_from_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_listing_reposted_from_id'), ['reposted_from_id'], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f('fk_listing_reposted_from_id_listing'), 'listing', ['reposted_from_id'], ['id'], ondelete='SET NULL'
+        )
 
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.add_column(sa.Column('level', models.types.ExactDecimal(), nullable=False, server_default='0'))
@@ -76,6 +81,9 @@ def downgrade() -> None:
         batch_op.drop_column('level')
 
     with op.batch_alter_table('listing', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_listing_reposted_from_id_listing'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_listing_reposted_from_id'))
+        batch_op.drop_column('reposted_from_id')
         batch_op.drop_index('ix_listing_product')
         batch_op.drop_column('junk')
         batch_op.drop_column('condition_class')
