@@ -280,8 +280,8 @@ class _Writer:
                 {self.money(item.price_cents("k.market_dollars"))}, {self.money(item.price_cents("k.market_dollars"))},
                 'USD',
                 CASE WHEN {item.shipping_cents} = 0 THEN NULL ELSE {self.money(item.shipping_cents)} END,
-                {_pick("n", CONDITIONS)}, {_pick(_hash("n", 17, len(LOCATIONS)), LOCATIONS)},
-                'seller' || CAST(n % 4999 AS TEXT), {item.status}, k.product_key, {_pick("n", CONDITION_CLASSES)},
+                {_pick(_hash("n", 19, len(CONDITIONS)), CONDITIONS)}, {_pick(_hash("n", 17, len(LOCATIONS)), LOCATIONS)},
+                'seller' || CAST(n % 4999 AS TEXT), {item.status}, k.product_key, {_pick(_hash("n", 19, len(CONDITIONS)), CONDITION_CLASSES)},
                 {self.timestamp(item.first_seen_ago)}, {self.timestamp(item.last_seen_ago)}
             FROM numbers
             JOIN bench_kind k ON k.search_id = {item.search}""",
@@ -371,7 +371,7 @@ class _Writer:
                 )
 
 
-def _family(number: int) -> tuple[Category, Family]:
+def family_of(number: int) -> tuple[Category, Family]:
     """What search `number` looks for; the busy search, a Stratocaster."""
     return FAMILIES[0] if number == HISTORY_SEARCH_ID else FAMILIES[number % len(FAMILIES)]
 
@@ -387,7 +387,7 @@ def _marketplaces(number: int) -> tuple[str, str | None]:
 
 def kind_row(number: int) -> dict[str, object]:
     """Search `number`'s family and marketplaces: what its listings are."""
-    category, family = _family(number)
+    category, family = family_of(number)
     first, second = _marketplaces(number)
     return {
         "search_id": number,
@@ -407,7 +407,7 @@ def search_rows(count: int, now: datetime, *, live_paused: bool, due_pct: int = 
     saved paused."""
     rows = []
     for number in range(1, count + 1):
-        category, family = _family(number)
+        category, family = family_of(number)
         first, second = _marketplaces(number)
         marketplaces = [first] + ([second] if second else [])
         interval = (15, 30, 60)[number % 3]

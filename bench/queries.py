@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bench import databases
-from bench.data import FAMILIES, Generated, Sizes, generate
+from bench.data import Generated, Sizes, family_of, generate
 from bench.measure import Figure, Target, format_number, timed_ms
 from bench.options import Options
 from models.queries import deals, history, ops, searches
@@ -30,6 +30,7 @@ from scanner import deals as deal_rules
 from scanner.appraisal.junk import kind_for_search
 from scanner.appraisal.listing import candidate
 from scanner.appraisal.verdict import Appraisal
+from scanner.comparables import MAX_CANDIDATES
 from scanner.marketplaces.base import ListingData
 from scanner.observed import ObservedListing
 
@@ -82,10 +83,11 @@ def _operations_snapshot(session: Session) -> tuple[Any, ...]:
 
 
 def _scan(generated: Generated) -> list[ObservedListing]:
-    """What one scan of 200 listings hands the deal rules: the data's products, new ids."""
+    """What one scan of 200 listings hands the deal rules: the products the data holds, new ids."""
+    stored = list(dict.fromkeys(family_of(number)[1] for number in range(1, generated.sizes.searches + 1)))
     observed = []
     for number in range(SCAN_LISTINGS):
-        _category, family = FAMILIES[number % len(FAMILIES)]
+        family = stored[number % len(stored)]
         seen = ListingData(f"scan-{number}", f"{family.name} – scanned", f"https://demo.example/{number}",
                            family.market_price * Decimal("0.9"), "USD", condition="Used – Good")
         judged = candidate(seen, -1 - number, kind_for_search(seen, family.name))
@@ -159,8 +161,8 @@ def reads(generated: Generated) -> list[Read]:
              _history(generated.history_search_id), _check_history(sizes.history_observations)),
         Read("Operations: failure rate per marketplace", f"{logs}; last hour + last day", OPERATIONS_TARGET,
              _failure_rates, _check_rates),
-        Read("Deal rules: appraise a 200-listing scan", f"{data}; comparables of {len(FAMILIES)} products by "
-             "product key, newest 200 each", APPRAISAL_TARGET, _appraise(generated), _check_appraisals),
+        Read("Deal rules: appraise a 200-listing scan", f"{data}; comparables of each product by product key, "
+             f"newest {MAX_CANDIDATES} each", APPRAISAL_TARGET, _appraise(generated), _check_appraisals),
         Read("Operations page: whole snapshot", f"{logs}; rates, error classes, failures, outbox", None,
              _operations_snapshot, _check_snapshot),
     ]

@@ -85,6 +85,18 @@ def deal_facets() -> deals.DealFacets:
 
 
 @st.cache_data(ttl=LIST_TTL, show_spinner=False)
+def deal_comparables(deal_id: int) -> list[deals.Comparable]:
+    with _session() as session:
+        return deals.deal_comparables(session, deal_id)
+
+
+@st.cache_data(ttl=LIST_TTL, show_spinner=False)
+def excluded_listings(search_ids: tuple[int, ...]) -> list[deals.ExcludedListing]:
+    with _session() as session:
+        return deals.excluded_listings(session, search_ids)
+
+
+@st.cache_data(ttl=LIST_TTL, show_spinner=False)
 def price_history(search_id: int, days: int | None) -> history.PriceHistory:
     """A search's prices over the last `days` days (all of them when None)."""
     since = utcnow() - timedelta(days=days) if days else None

@@ -46,6 +46,7 @@ class SearchInput(BaseModel):
     market_discount_pct: Percent | None = None
     price_drop_pct: Percent | None = None
     alert_new_listings: bool = False
+    include_for_parts: bool = False  # broken units can be deals: for people who repair
 
     @field_validator("excluded_words")
     @classmethod

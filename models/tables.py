@@ -222,6 +222,15 @@ class SearchMatch(SQLModel, table=True):
     """Which listings a search has found; deals and market prices are computed per search."""
 
     __tablename__ = "search_match"
+    __table_args__ = (
+        # The Deals page's "excluded listings", newest first, read without the rows of real items.
+        sa.Index(
+            "ix_search_match_excluded",
+            "first_matched_at",
+            postgresql_where=sa.text("junk IS NOT NULL"),
+            sqlite_where=sa.text("junk IS NOT NULL"),
+        ),
+    )
 
     search_id: int = Field(
         sa_column_args=[sa.ForeignKey("search.id", ondelete="CASCADE")], sa_type=sa.Integer, primary_key=True

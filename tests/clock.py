@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-# A moment whose first laptop page shows every kind of price, sold and pending badges and
+# A moment whose laptop pages show every kind of price, sold and pending badges and
 # non-ASCII titles (the saved demo fixtures were generated at it too).
 MOMENT = datetime(2025, 6, 2, 11, 30, tzinfo=UTC)
 

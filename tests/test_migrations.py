@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from models.migrate import current_revision, head_revision, upgrade
+from models.migrate import alembic_config, current_revision, head_revision, upgrade
 
 
 def test_migrations_build_every_table_on_an_empty_database(empty_engine: Engine) -> None:
@@ -39,3 +40,14 @@ def test_unique_constraints_the_outbox_relies_on_exist(empty_engine: Engine) -> 
     listing = {tuple(c["column_names"]) for c in inspector.get_unique_constraints("listing")}
     assert ("search_id", "listing_id", "reason", "level", "recipient") in notification
     assert ("marketplace", "external_id") in listing
+
+
+def test_the_latest_migration_goes_down_and_up_again(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    config = alembic_config()
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    assert current_revision(empty_engine) != head_revision()
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()

@@ -1,4 +1,5 @@
-"""How the dashboard words things: money, relative times, reasons and marketplace names.
+"""How the dashboard words things: money, relative times, reasons, junk kinds, how a price compares
+with its market, how sure that market is, and marketplace names.
 
 Money and marketplace names come from the alert renderer, so a deal reads the same in the
 e-mail and on the page."""
@@ -6,15 +7,19 @@ e-mail and on the page."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from models.tables import DealReason, Marketplace
+from models.tables import DealReason, JunkKind, Marketplace
 from models.types import utcnow
 from scanner.alerts.render import marketplace_name, money, safe_url
 
-__all__ = ["REASON_LABELS", "ago", "browser_zone", "marketplace_name", "money", "relative", "safe_url"]
+__all__ = [
+    "JUNK_LABELS", "REASON_LABELS", "ago", "browser_zone", "confidence_label", "marketplace_name", "money", "relative",
+    "safe_url", "versus_market",
+]
 
 REASON_LABELS = {
     DealReason.TARGET_PRICE: "Under target",
@@ -22,6 +27,18 @@ REASON_LABELS = {
     DealReason.PRICE_DROP: "Price drop",
     DealReason.NEW_LISTING: "New listing",
 }
+
+JUNK_LABELS = {
+    JunkKind.FOR_PARTS: "for parts / not working",
+    JunkKind.ACCESSORY: "accessory or part",
+    JunkKind.PLACEHOLDER_PRICE: "placeholder price",
+    JunkKind.WANTED: "wanted post",
+    JunkKind.BUNDLE: "bundle or lot",
+    JunkKind.OFF_QUERY: "different product",
+}
+
+#: How sure a market price is, from its confidence (0–1): the lowest figure of each word; below them, "Low".
+CONFIDENCE_WORDS = ((Decimal("0.6"), "High"), (Decimal("0.35"), "Medium"))
 
 MARKETPLACE_HELP = {
     Marketplace.DEMO: "the built-in demo market: try Deal Scout without touching a real site",
@@ -63,3 +80,24 @@ def browser_zone() -> ZoneInfo:
         return ZoneInfo(st.context.timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def versus_market(percent_under: Decimal | None, *, suspicious: bool = False) -> str | None:
+    """`25 % under market`, `12 % above market`, `at market`; a suspicious deal's `16 % of market`
+    (what share of it the price is). None without a market price."""
+    if percent_under is None:
+        return None
+    if suspicious:
+        return f"{100 - percent_under:.0f} % of market"
+    rounded = f"{abs(percent_under):.0f}"
+    if rounded == "0":
+        return "at market"
+    return f"{rounded} % {'under' if percent_under > 0 else 'above'} market"
+
+
+def confidence_label(confidence: Decimal | None) -> str:
+    """`High (0.72)`, `Medium (0.40)`, `Low (0.20)`; `Unknown` for deals that did not record it."""
+    if confidence is None:
+        return "Unknown"
+    word = next((word for least, word in CONFIDENCE_WORDS if confidence >= least), "Low")
+    return f"{word} ({confidence:.2f})"

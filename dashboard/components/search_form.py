@@ -25,7 +25,7 @@ from models.tables import Condition, Marketplace, Search
 FIELDS = (
     "name", "query", "excluded_words", "marketplaces", "interval_minutes", "condition",
     "min_price", "max_price", "target_price", "currency", "category", "location", "radius_miles",
-    "alert_recipients", "market_discount_pct", "price_drop_pct", "alert_new_listings",
+    "alert_recipients", "market_discount_pct", "price_drop_pct", "alert_new_listings", "include_for_parts",
 )
 _LIST_SEPARATORS = re.compile(r"[,;\s]+")
 FLASH_KEY = "searches.flash"
@@ -44,7 +44,7 @@ def initial_values(search: Search | None, settings: Settings, *, suggest_demo: b
             "interval_minutes": settings.default_scan_interval_minutes, "condition": "",
             "min_price": "", "max_price": "", "target_price": "", "currency": "USD",
             "category": "", "location": "", "radius_miles": None, "alert_recipients": "",
-            "market_discount_pct": "", "price_drop_pct": "", "alert_new_listings": False,
+            "market_discount_pct": "", "price_drop_pct": "", "alert_new_listings": False, "include_for_parts": False,
         }
     return {
         "name": search.name, "query": search.query, "excluded_words": ", ".join(search.excluded_words),
@@ -55,7 +55,7 @@ def initial_values(search: Search | None, settings: Settings, *, suggest_demo: b
         "category": search.category or "", "location": search.location or "", "radius_miles": search.radius_miles,
         "alert_recipients": ", ".join(search.alert_recipients),
         "market_discount_pct": _text(search.market_discount_pct), "price_drop_pct": _text(search.price_drop_pct),
-        "alert_new_listings": search.alert_new_listings,
+        "alert_new_listings": search.alert_new_listings, "include_for_parts": search.include_for_parts,
     }
 
 
@@ -85,6 +85,7 @@ def to_input(raw: dict[str, Any]) -> dict[str, object]:
         "market_discount_pct": blank_to_none(raw["market_discount_pct"]),
         "price_drop_pct": blank_to_none(raw["price_drop_pct"]),
         "alert_new_listings": bool(raw["alert_new_listings"]),
+        "include_for_parts": bool(raw["include_for_parts"]),
     }
 
 
@@ -159,6 +160,10 @@ def search_form(
             st.text_input("Leave out listings with", key=key("excluded_words"), placeholder="case, parts, broken",
                           help="Comma-separated words; a listing whose title has one is ignored.")
             _problem(errors, "excluded_words")
+            st.checkbox("Include for-parts listings (for repairers)", key=key("include_for_parts"),
+                        help="Broken or not-working units can be deals, priced against other for-parts listings. "
+                        "Otherwise they are left out as junk.")
+            _problem(errors, "include_for_parts")
         with where:
             st.multiselect(
                 "Marketplaces", [m.value for m in Marketplace], key=key("marketplaces"),

@@ -1,8 +1,11 @@
 """Deals: the best and newest deals across searches, filtered, refreshed while the page is open,
-each dismissible."""
+each dismissible and each with the comparables its market price rests on; the suspicious ones
+apart, below; and, on request, what the searches left out as junk."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,12 +15,22 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, data
-from dashboard.components.formatting import REASON_LABELS, marketplace_name, relative, safe_url
-from models.queries.deals import DealFilter, DealRow
+from dashboard.components.formatting import (
+    JUNK_LABELS,
+    REASON_LABELS,
+    confidence_label,
+    marketplace_name,
+    money,
+    relative,
+    safe_url,
+    versus_market,
+)
+from models.queries.deals import EXCLUDED_LIMIT, Comparable, DealFilter, DealRow, ExcludedListing
 from models.tables import DealReason, SearchStatus
 
 REFRESH_EVERY = timedelta(seconds=30)
-TABLE_KEY = "deals.table"
+DEALS = "deals"  # the keys of each deal table's widgets start with its name
+SUSPICIOUS = "deals.suspicious"
 TITLE_MARKER = "#dealscout-title="  # the link column shows what follows it: the listing's title
 _CURRENCY_FORMATS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
 PRICE_STEP = 10.0
@@ -34,24 +47,35 @@ def price_format(currencies: set[str]) -> str:
     return "%,.2f"
 
 
+def titled_link(url: str, title: str) -> str:
+    """A link the Listing column shows as the listing's title (its `display_text` captures it)."""
+    # The table decodes the captured title as a URL part, so it is percent-encoded here.
+    return f"{safe_url(url) or ''}{TITLE_MARKER}{quote(' '.join(title.split()), safe='')}"
+
+
+def _amount(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def reasons_text(row: DealRow) -> str:
+    return " · ".join(REASON_LABELS[reason] for reason in row.reasons)
+
+
+def compared(row: DealRow) -> str | None:
+    return versus_market(row.market.percent_under, suspicious=row.suspicious) if row.market else None
+
+
 def deals_frame(rows: list[DealRow]) -> pd.DataFrame:
-    def link(row: DealRow) -> str:
-        # The table decodes the captured title as a URL part, so it is percent-encoded here.
-        return f"{safe_url(row.url) or ''}{TITLE_MARKER}{quote(' '.join(row.title.split()), safe='')}"
-
-    def amount(value: Decimal | None) -> float | None:
-        return float(value) if value is not None else None
-
     return pd.DataFrame(
         {
             "image": [safe_url(row.image_url) for row in rows],
-            "listing": [link(row) for row in rows],
+            "listing": [titled_link(row.url, row.title) for row in rows],
             "history": [f"price_history?search={row.search_id}&listing={row.listing_id}" for row in rows],
-            "price": [amount(row.total_price) for row in rows],
+            "price": [_amount(row.total_price) for row in rows],
             "currency": [row.currency for row in rows],
-            "market": [amount(row.market_price) for row in rows],
-            "under": [amount(row.percent_under) for row in rows],
-            "reason": [" · ".join(REASON_LABELS[reason] for reason in row.reasons) for row in rows],
+            "market": [_amount(row.market.price) if row.market else None for row in rows],
+            "versus": [compared(row) for row in rows],
+            "reason": [reasons_text(row) for row in rows],
             "search": [row.search_name for row in rows],
             "marketplace": [marketplace_name(row.marketplace) for row in rows],
             "location": [row.location or "" for row in rows],
@@ -61,21 +85,54 @@ def deals_frame(rows: list[DealRow]) -> pd.DataFrame:
     )
 
 
+def comparables_frame(items: list[Comparable]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "listing": [titled_link(item.url, item.title) for item in items],
+            "price": [_amount(item.total_price) for item in items],
+            "currency": [item.currency for item in items],
+            "marketplace": [marketplace_name(item.marketplace) for item in items],
+        }
+    )
+
+
+def excluded_frame(items: list[ExcludedListing]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "excluded": [JUNK_LABELS[item.junk] for item in items],
+            "listing": [titled_link(item.url, item.title) for item in items],
+            "price": [_amount(item.total_price) for item in items],
+            "currency": [item.currency for item in items],
+            "marketplace": [marketplace_name(item.marketplace) for item in items],
+            "search": [item.search_name for item in items],
+            "found": [item.matched_at for item in items],
+        }
+    )
+
+
+def _listing_columns(currencies: set[str]) -> dict[str, Any]:
+    """The columns every table here shares: the titled link, the total price and, when the prices
+    are in several currencies, the currency."""
+    return {
+        "listing": st.column_config.LinkColumn("Listing", display_text=f"{TITLE_MARKER}(.*)$", width=280),
+        "price": st.column_config.NumberColumn("Price", format=price_format(currencies),
+                                               help="Total: price plus known shipping"),
+        "currency": st.column_config.TextColumn("Cur.", width="small") if len(currencies) > 1 else None,
+        "marketplace": st.column_config.TextColumn("Marketplace"),
+    }
+
+
 def _column_config(currencies: set[str]) -> dict[str, Any]:
-    money = price_format(currencies)
     return {
         "image": st.column_config.ImageColumn("", width="small"),
-        "listing": st.column_config.LinkColumn("Listing", display_text=f"{TITLE_MARKER}(.*)$", width=280),
+        **_listing_columns(currencies),
         "history": st.column_config.LinkColumn("History", display_text=":material/show_chart:", width="small",
                                                help="This listing's price history"),
-        "price": st.column_config.NumberColumn("Price", format=money, help="Total: price plus known shipping"),
-        "currency": st.column_config.TextColumn("Cur.", width="small") if len(currencies) > 1 else None,
-        "market": st.column_config.NumberColumn("Market price", format=money,
+        "market": st.column_config.NumberColumn("Market price", format=price_format(currencies),
                                                 help="Median price of comparable listings when the deal was found"),
-        "under": st.column_config.NumberColumn("% under", format="%.0f%%", help="How far under the market price"),
+        "versus": st.column_config.TextColumn("vs market", help="The price against the market price"),
         "reason": st.column_config.TextColumn("Why"),
         "search": st.column_config.TextColumn("Search"),
-        "marketplace": st.column_config.TextColumn("Marketplace"),
         "location": st.column_config.TextColumn("Location"),
         "listed": st.column_config.DatetimeColumn("Listed", format="distance", help="When Deal Scout first saw it"),
         "found": st.column_config.DatetimeColumn("Found", format="distance", help="When it became a deal"),
@@ -101,48 +158,116 @@ def _dismiss(deal_ids: list[int]) -> None:
     st.session_state["deals.generation"] = st.session_state.get("deals.generation", 0) + 1  # clears the selection
 
 
+def _why(row: DealRow, name: str) -> None:
+    """What the selected deal rests on: its market price, how sure that is and the listings behind it."""
+    with st.container(border=True, key=f"{name}.why"):
+        compared_text = compared(row)
+        st.markdown(f"**Why “{row.title}”** · {reasons_text(row)}{f' · {compared_text}' if compared_text else ''}")
+        market = row.market
+        if market is None:
+            st.info("No market price: too few comparable listings were known when this became a deal, so it rests "
+                    "on its reason alone.", icon=":material/query_stats:")
+            return
+        comparables = data.deal_comparables(market.deal_id)
+        totals = [item.total_price for item in comparables if item.total_price is not None]
+        price, sample, sure, spread = st.columns(4)
+        price.metric("Market price", money(market.price, row.currency),
+                     help="The median total of comparable listings of the same product, outliers left out")
+        sample.metric("Sample size", f"{market.sample_size} listings" if market.sample_size is not None else "–")
+        sure.metric("Confidence", confidence_label(market.confidence),
+                    help="Grows with the sample size, falls with the spread: high from 0.6, medium from 0.35")
+        spread.metric("Range", f"{money(min(totals), row.currency)} – {money(max(totals), row.currency)}"
+                      if totals else "–", help="The cheapest and dearest comparable below, at today's prices")
+        if not comparables:
+            st.caption("This deal's comparables were not recorded, or are no longer stored.")
+            return
+        if market.sample_size and len(comparables) < market.sample_size:
+            st.caption(f"Showing {len(comparables)} of the {market.sample_size} comparables: the others were not "
+                       "kept with the deal, or are no longer stored.")
+        st.dataframe(comparables_frame(comparables), column_config=_listing_columns({row.currency}), hide_index=True,
+                     key=f"{name}.comparables")
+
+
+def _deal_list(rows: list[DealRow], name: str, hint: str | None) -> None:
+    """A table of deals: selected rows can be dismissed, and a single selected row shows why."""
+    event = st.dataframe(
+        deals_frame(rows),
+        column_config=_column_config({row.currency for row in rows}),
+        hide_index=True,
+        row_height=ROW_HEIGHT,
+        height=HEADER_HEIGHT + ROW_HEIGHT * min(len(rows), VISIBLE_ROWS),
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=f"{name}.table.{st.session_state.get('deals.generation', 0)}",
+    )
+    chosen = [rows[position] for position in event.selection.rows if position < len(rows)]
+    if not chosen:
+        if hint:
+            st.caption(hint)
+        return
+    titles = ", ".join(f"“{row.title}”" for row in chosen[:3]) + (" …" if len(chosen) > 3 else "")
+    st.button(
+        f"Dismiss {len(chosen)} selected",
+        key=f"{name}.dismiss",
+        icon=":material/visibility_off:",
+        help=f"Hide {titles} from this list",
+        on_click=_dismiss,
+        args=([deal_id for row in chosen for deal_id in row.deal_ids],),
+    )
+    if len(chosen) == 1:
+        _why(chosen[0], name)
+    else:
+        st.caption("Select a single deal to see why it is one.")
+
+
 @st.fragment(run_every=REFRESH_EVERY)
 def deal_table(filters: DealFilter, any_deals: bool) -> None:
     flash = st.session_state.pop("deals.flash", None)
     if flash:
         st.toast(flash, icon=":material/visibility_off:")
     rows = data.deal_rows(filters)
-    if not rows:
-        if any_deals:
-            st.info("No deals match these filters.", icon=":material/filter_alt_off:")
-        else:
-            _no_deals_yet()
-        return
-    best = max((row.percent_under for row in rows if row.percent_under is not None), default=None)
-    count, top, newest = st.columns(3)
-    count.metric("Deals shown", len(rows))
-    top.metric("Best % under market", f"{best:.0f}%" if best is not None else "–")
-    newest.metric("Newest", relative(max(row.detected_at for row in rows)))
-
-    currencies = {row.currency for row in rows}
-    event = st.dataframe(
-        deals_frame(rows),
-        column_config=_column_config(currencies),
-        hide_index=True,
-        row_height=ROW_HEIGHT,
-        height=HEADER_HEIGHT + ROW_HEIGHT * min(len(rows), VISIBLE_ROWS),
-        on_select="rerun",
-        selection_mode="multi-row",
-        key=f"{TABLE_KEY}.{st.session_state.get('deals.generation', 0)}",
-    )
-    chosen = [rows[position] for position in event.selection.rows if position < len(rows)]
-    if chosen:
-        titles = ", ".join(f"“{row.title}”" for row in chosen[:3]) + (" …" if len(chosen) > 3 else "")
-        st.button(
-            f"Dismiss {len(chosen)} selected",
-            key="deals.dismiss",
-            icon=":material/visibility_off:",
-            help=f"Hide {titles} from this list",
-            on_click=_dismiss,
-            args=([deal_id for row in chosen for deal_id in row.deal_ids],),
-        )
+    suspicious = data.deal_rows(replace(filters, suspicious=True))
+    if rows:
+        best = max((row.market.percent_under for row in rows if row.market and row.market.percent_under is not None),
+                   default=None)
+        count, top, newest = st.columns(3)
+        count.metric("Deals shown", len(rows))
+        top.metric("Best % under market", f"{best:.0f}%" if best is not None else "–")
+        newest.metric("Newest", relative(max(row.detected_at for row in rows)))
+        _deal_list(rows, DEALS, "Select a deal to see why it is one, or several to dismiss them. "
+                   "The list refreshes every 30 seconds.")
+    elif any_deals:
+        st.info("No deals match these filters.", icon=":material/filter_alt_off:")
     else:
-        st.caption("Select rows to dismiss deals you are not interested in. The list refreshes every 30 seconds.")
+        _no_deals_yet()
+    if suspicious:
+        st.subheader("Suspicious — check before buying", anchor=False)
+        st.caption("Priced so far under their market that they are more often bait, a typo or something else than a "
+                   "bargain. Never alerted; read the listing before paying anything.")
+        _deal_list(suspicious, SUSPICIOUS, None)
+
+
+def excluded_section(search_ids: Sequence[int]) -> None:
+    """What the searches found but left out as junk, so nothing is dropped out of sight."""
+    st.subheader("Excluded listings", anchor=False)
+    items = data.excluded_listings(tuple(search_ids))
+    if not items:
+        st.info("Nothing excluded: every listing these searches found was judged on its price.",
+                icon=":material/check:")
+        return
+    capped = f" (the latest {EXCLUDED_LIMIT})" if len(items) >= EXCLUDED_LIMIT else ""
+    st.caption(f"Found by your searches but never a deal, nor evidence of a market price; newest first{capped}.")
+    st.dataframe(
+        excluded_frame(items),
+        column_config={
+            "excluded": st.column_config.TextColumn("Excluded as"),
+            **_listing_columns({item.currency for item in items}),
+            "search": st.column_config.TextColumn("Search"),
+            "found": st.column_config.DatetimeColumn("Found", format="distance"),
+        },
+        hide_index=True,
+        key="deals.excluded.table",
+    )
 
 
 st.title("Deals")
@@ -166,11 +291,14 @@ reasons = why.multiselect("Why", list(facets.reasons), format_func=REASON_LABELS
                           key="deals.reason")
 min_price = low.number_input("Min price", min_value=0.0, step=PRICE_STEP, value=None, key="deals.min")
 max_price = high.number_input("Max price", min_value=0.0, step=PRICE_STEP, value=None, key="deals.max")
-order, dismissed, ended = st.columns([2, 1, 1], vertical_alignment="bottom")
+order, dismissed, ended, excluded = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
 sort = order.segmented_control("Order", ["best", "newest"], default="best", required=True, key="deals.order",
                                format_func={"best": "Best first", "newest": "Newest first"}.__getitem__)
 include_dismissed = dismissed.toggle("Show dismissed", key="deals.dismissed")
 include_ended = ended.toggle("Show sold and ended", key="deals.ended")
+show_excluded = excluded.toggle("Show excluded listings", key="deals.excluded",
+                                help="What the searches found but left out: for parts, accessories, placeholder "
+                                "prices, wanted posts, bundles and other products")
 
 deal_table(
     DealFilter(
@@ -185,3 +313,5 @@ deal_table(
     ),
     bool(facets.marketplaces),
 )
+if show_excluded:
+    excluded_section(search_ids)

@@ -1,7 +1,9 @@
-"""Reads for the Deals page: the best and newest deals across searches, filtered in SQL.
+"""Reads for the Deals page: the best and newest deals across searches, filtered in SQL, the
+comparables behind a deal's market price, and the listings the searches left out as junk.
 
 A listing can be a deal for a search for several reasons (under the target *and* below the
 market); the page shows it once, with every reason, so rows are merged per (search, listing).
+Suspicious deals (too good to be true) are read apart, so they never lead the list.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Row, exists
+from sqlalchemy import Row, exists, or_
 from sqlmodel import Session, col, select
 
 from models.queries.distinct import distinct_values
-from models.tables import Deal, DealReason, Listing, ListingStatus, Search
+from models.tables import Deal, DealReason, JunkKind, Listing, ListingStatus, Search, SearchMatch
 
 DealOrder = Literal["best", "newest"]
+EXCLUDED_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,20 @@ class DealFilter:
     max_price: Decimal | None = None
     include_dismissed: bool = False
     include_ended: bool = False
+    suspicious: bool = False  # the too-good-to-be-true deals instead of the others
     order: DealOrder = "best"
     limit: int = 200
+
+
+@dataclass(frozen=True)
+class MarketFigures:
+    """The market price a deal was judged against, all from the one deal that recorded it."""
+
+    deal_id: int
+    price: Decimal
+    percent_under: Decimal | None  # the deal's score; negative above the market
+    sample_size: int | None
+    confidence: Decimal | None  # 0–1
 
 
 @dataclass(frozen=True)
@@ -49,11 +64,39 @@ class DealRow:
     listing_status: ListingStatus
     total_price: Decimal
     currency: str
-    market_price: Decimal | None
-    percent_under: Decimal | None  # the deal's score: % under the market price when there was one
+    market: MarketFigures | None
+    suspicious: bool
     detected_at: datetime
     first_seen_at: datetime
     dismissed: bool
+
+
+@dataclass(frozen=True)
+class Comparable:
+    """A listing a deal's market price rests on, as it is now."""
+
+    listing_id: int
+    title: str
+    url: str
+    marketplace: str
+    total_price: Decimal | None  # None once it lost its price
+    currency: str
+
+
+@dataclass(frozen=True)
+class ExcludedListing:
+    """A listing a search found and left out as junk for its query."""
+
+    search_id: int
+    search_name: str
+    listing_id: int
+    junk: JunkKind
+    title: str
+    url: str
+    marketplace: str
+    total_price: Decimal | None
+    currency: str
+    matched_at: datetime
 
 
 @dataclass(frozen=True)
@@ -74,6 +117,9 @@ _COLUMNS = (
     col(Deal.currency),
     col(Deal.market_price),
     col(Deal.score),
+    col(Deal.sample_size),
+    col(Deal.confidence),
+    col(Deal.suspicious),
     col(Deal.detected_at),
     col(Deal.dismissed),
     col(Search.name).label("search_name"),
@@ -94,6 +140,7 @@ def list_deals(session: Session, filters: DealFilter = DealFilter()) -> list[Dea
         select(*_COLUMNS)
         .join(Listing, col(Listing.id) == col(Deal.listing_id))
         .join(Search, col(Search.id) == col(Deal.search_id))
+        .where(col(Deal.suspicious).is_(filters.suspicious))
     )
     if filters.search_ids:
         query = query.where(col(Deal.search_id).in_(filters.search_ids))
@@ -119,7 +166,7 @@ def list_deals(session: Session, filters: DealFilter = DealFilter()) -> list[Dea
             query.where(col(Deal.score).is_not(None)).order_by(col(Deal.score).desc(), *newest).limit(filters.limit)
         ).all()
     )
-    if len(rows) < filters.limit:
+    if len(rows) < filters.limit and not filters.suspicious:  # suspicious means far under a market: scored
         unscored = query.where(col(Deal.score).is_(None)).order_by(*newest).limit(filters.limit - len(rows))
         rows.extend(session.exec(unscored).all())
     return _merge_reasons(rows)
@@ -136,8 +183,7 @@ def _merge_reasons(rows: Sequence[Row[Any]]) -> list[DealRow]:
                 seen,
                 deal_ids=(*seen.deal_ids, row.deal_id),
                 reasons=tuple(reason for reason in DealReason if reason in {*seen.reasons, row.reason}),
-                market_price=seen.market_price if seen.market_price is not None else row.market_price,
-                percent_under=seen.percent_under if seen.percent_under is not None else row.score,
+                market=seen.market or _market(row),
                 dismissed=seen.dismissed and row.dismissed,
             )
             continue
@@ -155,13 +201,19 @@ def _merge_reasons(rows: Sequence[Row[Any]]) -> list[DealRow]:
             listing_status=ListingStatus(row.listing_status),
             total_price=row.total_price,
             currency=row.currency,
-            market_price=row.market_price,
-            percent_under=row.score,
+            market=_market(row),
+            suspicious=row.suspicious,
             detected_at=row.detected_at,
             first_seen_at=row.first_seen_at,
             dismissed=row.dismissed,
         )
     return list(merged.values())
+
+
+def _market(row: Row[Any]) -> MarketFigures | None:
+    if row.market_price is None:
+        return None
+    return MarketFigures(row.deal_id, row.market_price, row.score, row.sample_size, row.confidence)
 
 
 def deal_facets(session: Session) -> DealFacets:
@@ -187,3 +239,64 @@ def deal_facets(session: Session) -> DealFacets:
         marketplaces=tuple(sorted(found)),
         reasons=tuple(reason for reason, there in zip(DealReason, present, strict=True) if there),
     )
+
+
+def _total(price: Decimal | None, shipping: Decimal | None) -> Decimal | None:
+    return price + (shipping or 0) if price is not None else None
+
+
+def deal_comparables(session: Session, deal_id: int) -> list[Comparable]:
+    """The stored comparables of a deal, cheapest first (none when it recorded none). Pruned
+    listings are gone from the answer, so it can be shorter than the deal's list."""
+    ids = session.exec(select(col(Deal.comparables)).where(col(Deal.id) == deal_id)).one_or_none()
+    if not ids:
+        return []
+    rows = session.exec(
+        select(
+            col(Listing.id), col(Listing.title), col(Listing.url), col(Listing.marketplace),
+            col(Listing.price), col(Listing.shipping), col(Listing.currency),
+        ).where(col(Listing.id).in_(ids))
+    ).all()
+    found = [
+        Comparable(row.id, row.title, row.url, row.marketplace, _total(row.price, row.shipping), row.currency)
+        for row in rows
+    ]
+    return sorted(found, key=lambda item: (item.total_price is None, item.total_price or 0, item.listing_id))
+
+
+def excluded_listings(
+    session: Session, search_ids: tuple[int, ...] = (), limit: int = EXCLUDED_LIMIT
+) -> list[ExcludedListing]:
+    """Listings the searches (all when `search_ids` is empty) left out as junk, newest match
+    first. For-parts listings count as found, not excluded, for searches that ask for them."""
+    query = (
+        select(
+            col(SearchMatch.search_id), col(Search.name).label("search_name"), col(SearchMatch.listing_id),
+            col(SearchMatch.junk), col(SearchMatch.first_matched_at), col(Listing.title), col(Listing.url),
+            col(Listing.marketplace), col(Listing.price), col(Listing.shipping), col(Listing.currency),
+        )
+        .join(Listing, col(Listing.id) == col(SearchMatch.listing_id))
+        .join(Search, col(Search.id) == col(SearchMatch.search_id))
+        .where(
+            col(SearchMatch.junk).is_not(None),
+            or_(col(SearchMatch.junk) != JunkKind.FOR_PARTS, col(Search.include_for_parts).is_(False)),
+        )
+    )
+    if search_ids:
+        query = query.where(col(SearchMatch.search_id).in_(search_ids))
+    newest = query.order_by(col(SearchMatch.first_matched_at).desc(), col(SearchMatch.listing_id).desc()).limit(limit)
+    return [
+        ExcludedListing(
+            search_id=row.search_id,
+            search_name=row.search_name,
+            listing_id=row.listing_id,
+            junk=JunkKind(row.junk),
+            title=row.title,
+            url=row.url,
+            marketplace=row.marketplace,
+            total_price=_total(row.price, row.shipping),
+            currency=row.currency,
+            matched_at=row.first_matched_at,
+        )
+        for row in session.exec(newest).all()
+    ]

@@ -158,11 +158,12 @@ def last_scans(session: Session) -> dict[int, ScanProgress]:
 
 
 def deal_counts(session: Session) -> dict[int, int]:
-    """Active listings each search has open (not dismissed) deals for: what the Deals page lists."""
+    """Active listings each search has open (not dismissed, not suspicious) deals for: what the Deals
+    page's main list shows."""
     rows = session.exec(
         select(Deal.search_id, func.count(func.distinct(Deal.listing_id)))
         .join(Listing, col(Listing.id) == col(Deal.listing_id))
-        .where(col(Deal.dismissed).is_(False), Listing.status == ListingStatus.ACTIVE)
+        .where(col(Deal.dismissed).is_(False), col(Deal.suspicious).is_(False), Listing.status == ListingStatus.ACTIVE)
         .group_by(col(Deal.search_id))
     ).all()
     return {search_id: int(count) for search_id, count in rows}

@@ -49,6 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help="alert when this %% under the market price")
     add.add_argument("--price-drop", dest="price_drop_pct", type=money, help="alert on a price drop of this %%")
     add.add_argument("--alert-new", dest="alert_new_listings", action="store_true", help="alert on every new listing")
+    add.add_argument("--include-for-parts", action="store_true",
+                     help="for repairers: broken, for-parts listings can be deals (judged against each other)")
     add.set_defaults(handler=add_search)
 
     listing = actions.add_parser("list", help="print saved searches")

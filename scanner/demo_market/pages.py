@@ -91,6 +91,7 @@ REDESIGN = Theme(
     end="srp-v2-end",
 )
 
+_UNPRICED_TEXT = {"contact": "Contact seller", "on_request": "Price on request", "offer": "Make an offer"}
 _AVAILABILITY = {"active": "InStock", "pending": "LimitedAvailability", "sold": "SoldOut"}
 _ITEM_CONDITION = {
     Condition.NEW: "NewCondition",
@@ -125,9 +126,9 @@ def _whole_money(amount: Decimal) -> str:
 
 
 def price_text(listing: DemoListing) -> str:
-    """The price as a seller's ad shows it: `$549.00`, `Free`, `$120 – $150` or `Contact seller`."""
+    """The price as a seller's ad shows it: `$549.00`, `Free`, `$120 – $150`, or words without an amount."""
     if listing.price is None:
-        return "Contact seller"
+        return _UNPRICED_TEXT[listing.price_kind]
     if listing.price_kind == "free":
         return "Free"
     if listing.price_high is not None:

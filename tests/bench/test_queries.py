@@ -25,10 +25,11 @@ def test_every_page_read_is_measured_on_both_backends_against_its_target() -> No
     figures = queries.run(TINY)
     names = [figure.name for figure in figures if figure.backend == "PostgreSQL"]
     assert names == [figure.name for figure in figures if figure.backend == "SQLite"]
-    assert len(figures) == 2 * len(names) == 10
+    assert len(figures) == 2 * len(names) == 12
     assert all(len(figure.samples.values) == TINY.runs and figure.samples.unit == "ms" for figure in figures)
     targets = {figure.name: figure.target for figure in figures}
     assert targets["Deals page: first load"] == queries.DEALS_TARGET
     assert targets["Price history: one search"] == queries.HISTORY_TARGET
     assert targets["Operations: failure rate per marketplace"] == queries.OPERATIONS_TARGET
+    assert targets["Deal rules: appraise a 200-listing scan"] == queries.APPRAISAL_TARGET
     assert "6k prices in 30 days" in next(figure.how for figure in figures if figure.name.startswith("Price history"))

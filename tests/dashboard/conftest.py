@@ -3,7 +3,8 @@ fresh, migrated SQLite database.
 
 `seed()` writes a small but complete world: two searches, listings on two marketplaces with
 price histories, deals for several reasons (one dismissed, one on an ended listing) and the task
-log of two scans. Times are relative to `NOW` (when the tests started), so every figure can be
+log of two scans; `seed_appraisals()` adds what the appraisal records: comparables, a deal above
+its market, a suspicious one and listings excluded as junk. Times are relative to `NOW` (when the tests started), so every figure can be
 asserted exactly and the app's "5 minutes ago" reads right. The helpers at the end drive the
 app through AppTest.
 """
@@ -23,7 +24,7 @@ import numpy as np
 import pytest
 import streamlit as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from models import crud
@@ -34,9 +35,11 @@ from models.settings import get_settings
 from models.tables import (
     Deal,
     DealReason,
+    JunkKind,
     Listing,
     ListingStatus,
     PriceObservation,
+    Search,
     SearchMatch,
     TaskLog,
     TaskStatus,
@@ -168,6 +171,61 @@ def seed(session: Session) -> World:
     )
 
 
+@dataclass(frozen=True)
+class Appraised:
+    comparable_ids: tuple[int, ...]  # the bargain's comparables, cheapest first: 560 (demo), 580 + 20 (ebay), 650 (demo)
+    above_id: int  # demo: 480, under the Strat's 500 target but 14 % above its 420 market
+    bait_id: int  # demo: 90 against a 600 market, 15 % of it: suspicious
+    parts_id: int  # demo: for parts, excluded from the Strat an hour ago
+    neck_id: int  # ebay: 120 + 15 shipping, an accessory excluded from the Strat 30 minutes ago
+    amp_id: int  # demo: a different product, excluded from the Telecaster 10 minutes ago
+    tele_parts_id: int  # demo: for parts, and the Telecaster asks for those: not excluded
+
+
+def _match(session: Session, search_id: int, listing_id: int, junk: JunkKind | None, ago: timedelta) -> None:
+    session.add(SearchMatch(search_id=search_id, listing_id=listing_id, junk=junk, first_matched_at=NOW - ago))
+
+
+def seed_appraisals(session: Session, world: World) -> Appraised:
+    hour = timedelta(hours=1)
+    cheap, shipped, dear = (
+        _listing(session, "demo", "c1", "Fender Stratocaster 2014", [(hour, "560.00")]),
+        _listing(session, "ebay", "c2", "Fender Stratocaster HSS", [(hour, "580.00")], shipping=Decimal("20")),
+        _listing(session, "demo", "c3", "Fender Stratocaster MIM", [(hour, "650.00")]),
+    )
+    for deal in session.exec(select(Deal).where(Deal.listing_id == world.bargain_id)):
+        deal.comparables, deal.sample_size, deal.confidence = [dear, cheap, shipped], 3, Decimal("0.45")
+        session.add(deal)
+
+    above = _listing(session, "demo", "a1", "Fender Stratocaster Deluxe", [(hour, "480.00")])
+    bait = _listing(session, "demo", "s1", "Fender Stratocaster USA, must go today", [(hour, "90.00")])
+    parts = _listing(session, "demo", "p1", "Fender Strat for parts, no sound", [(hour, "150.00")])
+    neck = _listing(session, "ebay", "k1", "Stratocaster neck, maple", [(hour, "120.00")], shipping=Decimal("15"))
+    amp = _listing(session, "demo", "m1", "Fender Blues Junior amp (Telecaster player)", [(hour, "400.00")])
+    tele_parts = _listing(session, "demo", "t1", "Telecaster for parts", [(hour, "200.00")])
+    _match(session, world.strat_id, above, None, hour)
+    _match(session, world.strat_id, bait, None, hour)
+    _match(session, world.strat_id, parts, JunkKind.FOR_PARTS, hour)
+    _match(session, world.strat_id, neck, JunkKind.ACCESSORY, timedelta(minutes=30))
+    _match(session, world.tele_id, amp, JunkKind.OFF_QUERY, timedelta(minutes=10))
+    _match(session, world.tele_id, tele_parts, JunkKind.FOR_PARTS, timedelta(minutes=5))
+    tele = session.get(Search, world.tele_id)
+    assert tele is not None
+    tele.include_for_parts = True
+    session.add(tele)
+
+    _deal(session, world.strat_id, above, DealReason.TARGET_PRICE, "480.00", score=Decimal("-14.29"),
+          market_price=Decimal("420.00"), sample_size=5, confidence=Decimal("0.30"))
+    _deal(session, world.strat_id, bait, DealReason.BELOW_MARKET, "90.00", score=Decimal("85.00"),
+          market_price=Decimal("600.00"), sample_size=3, confidence=Decimal("0.45"), comparables=[cheap],
+          suspicious=True)
+    session.commit()
+    return Appraised(
+        comparable_ids=(cheap, shipped, dear), above_id=above, bait_id=bait, parts_id=parts, neck_id=neck,
+        amp_id=amp, tele_parts_id=tele_parts,
+    )
+
+
 @pytest.fixture
 def world(session: Session) -> World:
     """The seeded world on each backend (through the shared `session` fixture)."""
@@ -202,6 +260,17 @@ def app_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Iterator[En
 def app_world(app_engine: Engine) -> World:
     with Session(app_engine, expire_on_commit=False) as session:
         return seed(session)
+
+
+@pytest.fixture
+def appraised(session: Session, world: World) -> Appraised:
+    return seed_appraisals(session, world)
+
+
+@pytest.fixture
+def app_appraised(app_engine: Engine, app_world: World) -> Appraised:
+    with Session(app_engine, expire_on_commit=False) as session:
+        return seed_appraisals(session, app_world)
 
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP, World, open_app, plotly_figures, reset_app_caches, texts
+from tests.dashboard.conftest import APP, Appraised, World, open_app, plotly_figures, reset_app_caches, texts
 
 PAGES = {
     "Deals": None,
@@ -53,7 +53,7 @@ def test_deals_lists_the_best_first_with_prices_links_and_reasons(app_world: Wor
     ]
     assert table["price"].tolist() == [450.0, 540.0]
     assert table["market"].tolist() == [600.0, 600.0]
-    assert table["under"].tolist() == [25.0, 10.0]
+    assert table["versus"].tolist() == ["25 % under market", "10 % under market"]
     assert table["reason"].tolist() == ["Under target · Below market", "Below market"]
     assert table["image"].tolist() == ["https://demo.example/img/b1.jpg", "https://ebay.example/img/f1.jpg"]
     assert table["marketplace"].tolist() == ["Demo market", "eBay"]
@@ -80,14 +80,67 @@ def test_deals_sort_newest_first_and_show_dismissed_on_request(app_world: World)
     assert 880.0 in app.dataframe[0].value["price"].tolist()
 
 
+def select(app: AppTest, *rows: int, table: str = "deals.table.0") -> AppTest:
+    app.session_state[table] = {"selection": {"rows": list(rows), "columns": [], "cells": []}}
+    return app.run()
+
+
 def test_dismissing_a_selected_deal_removes_it(app_world: World) -> None:
-    app = open_app()
-    app.session_state["deals.table.0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    app.run()
+    app = select(open_app(), 0)
     dismiss = app.button(key="deals.dismiss")
     assert dismiss.label == "Dismiss 1 selected"
     dismiss.click().run()
     assert app.dataframe[0].value["price"].tolist() == [540.0]
+
+
+def test_a_deal_under_target_but_above_its_market_says_so(app_appraised: Appraised) -> None:
+    table = open_app().dataframe[0].value
+    assert table["price"].tolist() == [450.0, 540.0, 480.0]  # best first: 25 % under, 10 % under, above
+    assert table["versus"].tolist()[-1] == "14 % above market"
+    assert table["reason"].tolist()[-1] == "Under target"
+
+
+def test_suspicious_deals_show_apart_below_the_list_with_their_share_of_market(app_appraised: Appraised) -> None:
+    app = open_app()
+    main, suspicious = (frame.value for frame in app.dataframe)
+    assert 90.0 not in main["price"].tolist()
+    assert texts(app, "subheader") == ["Suspicious — check before buying"]
+    assert (suspicious["price"].tolist(), suspicious["versus"].tolist()) == ([90.0], ["15 % of market"])
+
+
+def test_selecting_a_deal_shows_its_market_price_and_comparables(app_appraised: Appraised) -> None:
+    app = select(open_app(), 0)
+    figures = {metric.label: metric.value for metric in app.metric}
+    assert (figures["Market price"], figures["Sample size"], figures["Confidence"], figures["Range"]) == (
+        "$600", "3 listings", "Medium (0.45)", "$560 – $650"
+    )
+    comparables = app.dataframe[1].value
+    assert comparables["listing"].tolist() == [
+        "https://demo.example/item/c1#dealscout-title=Fender%20Stratocaster%202014",
+        "https://ebay.example/item/c2#dealscout-title=Fender%20Stratocaster%20HSS",
+        "https://demo.example/item/c3#dealscout-title=Fender%20Stratocaster%20MIM",
+    ]
+    assert comparables["price"].tolist() == [560.0, 600.0, 650.0]
+    assert comparables["marketplace"].tolist() == ["Demo market", "eBay", "Demo market"]
+
+
+def test_a_selected_deal_without_a_market_price_says_so(app_world: World) -> None:
+    app = open_app()
+    app.toggle(key="deals.dismissed").set_value(True).run()
+    select(app, 2)  # the new-listing deal, found without a market price
+    assert any(text.startswith("No market price") for text in texts(app, "info"))
+    assert len(app.dataframe) == 1
+
+
+def test_excluded_listings_show_with_their_reason_behind_the_toggle(app_appraised: Appraised) -> None:
+    app = open_app()
+    assert "Excluded listings" not in texts(app, "subheader")
+    app.toggle(key="deals.excluded").set_value(True).run()
+    assert "Excluded listings" in texts(app, "subheader")
+    excluded = app.dataframe[-1].value
+    assert excluded["excluded"].tolist() == ["different product", "accessory or part", "for parts / not working"]
+    assert excluded["listing"].tolist()[1] == "https://ebay.example/item/k1#dealscout-title=Stratocaster%20neck%2C%20maple"
+    assert excluded["price"].tolist() == [400.0, 135.0, 150.0]
 
 
 def test_searches_show_last_scan_next_scan_and_deal_count(app_world: World) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from models.queries import deals, history, searches
-from models.tables import Deal, DealReason, Listing, PriceObservation, SearchMatch, TaskLog, TaskStatus
-from tests.dashboard.conftest import NOW, World
+from models.tables import Deal, DealReason, JunkKind, Listing, PriceObservation, SearchMatch, TaskLog, TaskStatus
+from tests.dashboard.conftest import NOW, Appraised, World
 
 
 def test_each_search_shows_its_open_deals_and_the_result_of_its_latest_scan(session: Session, world: World) -> None:
@@ -62,12 +62,84 @@ def test_best_deals_come_first_and_each_listing_once_with_every_reason(session: 
     bargain = rows[0]
     assert bargain.reasons == (DealReason.TARGET_PRICE, DealReason.BELOW_MARKET)
     assert len(bargain.deal_ids) == 2
-    assert (bargain.total_price, bargain.market_price, bargain.percent_under) == (
+    assert bargain.market is not None
+    assert (bargain.total_price, bargain.market.price, bargain.market.percent_under) == (
         Decimal("450.00"), Decimal("600.00"), Decimal("25.00")
     )
     assert (bargain.search_name, bargain.marketplace, bargain.url) == (
         "Fender Strat", "demo", "https://demo.example/item/b1"
     )
+
+
+def test_best_first_ranks_by_score_down_to_deals_above_the_market(
+    session: Session, world: World, appraised: Appraised
+) -> None:
+    rows = deals.list_deals(session)
+    assert [(row.listing_id, row.market.percent_under if row.market else None) for row in rows] == [
+        (world.bargain_id, Decimal("25.00")), (world.fair_id, Decimal("10.00")), (appraised.above_id, Decimal("-14.29"))
+    ]
+
+
+def test_suspicious_deals_are_left_out_of_the_list(session: Session, world: World, appraised: Appraised) -> None:
+    for order in ("best", "newest"):
+        rows = deals.list_deals(session, deals.DealFilter(order=order))
+        assert appraised.bait_id not in [row.listing_id for row in rows]
+        assert not any(row.suspicious for row in rows)
+
+
+def test_suspicious_deals_are_read_apart(session: Session, world: World, appraised: Appraised) -> None:
+    [bait] = deals.list_deals(session, deals.DealFilter(suspicious=True))
+    assert (bait.listing_id, bait.suspicious, bait.total_price) == (appraised.bait_id, True, Decimal("90.00"))
+    assert bait.market is not None and bait.market.percent_under == Decimal("85.00")
+    assert deals.list_deals(session, deals.DealFilter(suspicious=True, marketplaces=("ebay",))) == []
+
+
+def test_a_rows_market_figures_all_come_from_one_of_its_deals(
+    session: Session, world: World, appraised: Appraised
+) -> None:
+    bargain = deals.list_deals(session)[0]
+    assert bargain.market is not None
+    assert bargain.market.deal_id in bargain.deal_ids
+    assert (bargain.market.sample_size, bargain.market.confidence) == (3, Decimal("0.45"))
+
+
+def test_a_deals_comparables_are_read_cheapest_first(session: Session, world: World, appraised: Appraised) -> None:
+    bargain = deals.list_deals(session)[0]
+    assert bargain.market is not None
+    comparables = deals.deal_comparables(session, bargain.market.deal_id)
+    assert [item.listing_id for item in comparables] == list(appraised.comparable_ids)
+    assert [item.total_price for item in comparables] == [Decimal("560.00"), Decimal("600.00"), Decimal("650.00")]
+    assert [(item.title, item.marketplace, item.url) for item in comparables][1] == (
+        "Fender Stratocaster HSS", "ebay", "https://ebay.example/item/c2"
+    )
+
+
+def test_a_deal_that_recorded_no_comparables_has_none(session: Session, world: World) -> None:
+    fair = deals.list_deals(session)[1]
+    assert fair.market is not None
+    assert deals.deal_comparables(session, fair.market.deal_id) == []
+
+
+def test_excluded_listings_carry_their_reason_newest_first(session: Session, world: World, appraised: Appraised) -> None:
+    excluded = deals.excluded_listings(session)
+    assert [(item.listing_id, item.junk, item.search_name) for item in excluded] == [
+        (appraised.amp_id, JunkKind.OFF_QUERY, "Telecaster"),
+        (appraised.neck_id, JunkKind.ACCESSORY, "Fender Strat"),
+        (appraised.parts_id, JunkKind.FOR_PARTS, "Fender Strat"),
+    ]
+    assert excluded[1].total_price == Decimal("135.00")  # price plus shipping
+
+
+def test_for_parts_listings_are_not_excluded_for_a_search_that_asks_for_them(
+    session: Session, world: World, appraised: Appraised
+) -> None:
+    assert appraised.tele_parts_id not in [item.listing_id for item in deals.excluded_listings(session)]
+
+
+def test_excluded_listings_narrow_to_the_chosen_searches(session: Session, world: World, appraised: Appraised) -> None:
+    chosen = deals.excluded_listings(session, (world.strat_id,))
+    assert [item.listing_id for item in chosen] == [appraised.neck_id, appraised.parts_id]
+    assert [item.listing_id for item in deals.excluded_listings(session, limit=1)] == [appraised.amp_id]
 
 
 def _unscored_deal(session: Session, search_id: int, key: str, detected_ago: timedelta) -> int:
@@ -211,3 +283,8 @@ def test_pickers_get_search_names_and_the_target_price(session: Session, world: 
     assert searches.search_names(session) == {world.strat_id: "Fender Strat", world.tele_id: "Telecaster"}
     assert history.target_price(session, world.strat_id) == (Decimal("500.00"), "USD")
 
+
+
+def test_a_searchs_deal_count_leaves_out_suspicious_deals(session: Session, world: World, appraised: Appraised) -> None:
+    strat = next(summary for summary in searches.search_summaries(session) if summary.name == "Fender Strat")
+    assert strat.deal_count == 3  # bargain, fair and the one above its market; not the bait

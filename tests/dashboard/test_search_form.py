@@ -22,6 +22,8 @@ def fill(app: AppTest, form: str = FORM, **values: object) -> AppTest:
         key = f"{form}.{field}"
         if field == "marketplaces":
             app.multiselect(key=key).set_value(value)
+        elif field == "include_for_parts":
+            app.checkbox(key=key).set_value(value)
         elif field in ("interval_minutes", "radius_miles"):
             app.number_input(key=key).set_value(value)
         else:
@@ -84,6 +86,23 @@ def test_a_good_search_is_saved_once_and_the_form_starts_over(app_engine: Engine
     assert app.text_input(key=f"{FORM}.name").value == ""
     assert [metric.value for metric in app.metric] == ["0"]  # its card, with no deals yet
     assert any(text.startswith("First scan") for text in (m.value for m in app.markdown))
+
+
+def test_a_new_search_can_include_for_parts_listings(app_engine: Engine) -> None:
+    app = open_app("views/searches.py")
+    assert not app.checkbox(key=f"{FORM}.include_for_parts").value
+    submit(fill(app, **GOOD, include_for_parts=True))
+    assert [search.include_for_parts for search in saved_searches(app_engine)] == [True]
+
+
+def test_an_edit_keeps_then_changes_the_for_parts_choice(app_world: World, app_engine: Engine) -> None:
+    app = open_app("views/searches.py")
+    app.button(key=f"search.{app_world.strat_id}.edit").click().run()
+    form = f"search-edit-{app_world.strat_id}"
+    assert not app.checkbox(key=f"{form}.include_for_parts").value
+    submit(fill(app, form, include_for_parts=True), "Save changes")
+    with Session(app_engine) as session:
+        assert session.get(Search, app_world.strat_id).include_for_parts  # type: ignore[union-attr]
 
 
 def test_fixing_the_field_after_an_error_saves(app_engine: Engine) -> None:

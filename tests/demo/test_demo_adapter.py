@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ import requests
 from bs4 import BeautifulSoup
 
 from models.settings import get_settings
-from scanner.demo_market import DemoMarket, catalogue
+from models.tables import JunkKind
+from scanner.demo_market import DemoMarket, catalogue, pages
 from scanner.demo_market.catalogue import DemoListing
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces import get_adapter
@@ -97,13 +99,23 @@ def test_titles_keep_non_ascii_text_and_decode_entities(market: DemoMarket) -> N
     assert not any("&amp;" in title or "&quot;" in title or "&#x27;" in title for title in titles)
 
 
-def test_free_is_zero_a_range_keeps_its_low_end_and_no_price_is_none(market: DemoMarket, clock: Clock) -> None:
-    parsed = {listing.external_id: listing for listing in parse(market, "/search?q=laptop")}
-    truth = {listing.price_kind: listing for listing in catalogue.search("laptop", clock.now)[:20]}
-    assert parsed[truth["free"].listing_id].price == Decimal(0)
-    assert parsed[truth["range"].listing_id].price == truth["range"].price < truth["range"].price_high  # type: ignore[operator]
-    assert parsed[truth["contact"].listing_id].price is None
-    assert parsed[truth["contact"].listing_id].total_cost() is None
+def test_free_is_zero_a_range_keeps_its_low_end_and_no_price_is_none(clock: Clock) -> None:
+    """One listing of every way the market shows a price, placeholders ($0, $1, 9,999,999) included."""
+    shown: dict[tuple[str, Decimal | None], DemoListing] = {}
+    for hours in range(24):
+        for listing in catalogue.listings(clock.now + timedelta(hours=hours)):
+            placeholder = listing.price if listing.junk is JunkKind.PLACEHOLDER_PRICE else None
+            shown.setdefault((listing.price_kind, placeholder), listing)
+    assert {("free", None), ("range", None), ("fixed", Decimal(0)), ("fixed", Decimal(1))} <= shown.keys()
+    assert {("fixed", Decimal(9_999_999)), ("contact", None), ("on_request", None), ("offer", None)} <= shown.keys()
+    page = pages.results_page({"q": "all"}, pages.paginate(list(shown.values()), 1, len(shown)), "http://demo")
+    parsed = {listing.external_id: listing for listing in DemoAdapter().parse(page, source_url="http://demo/")}
+    for (kind, _), listing in shown.items():
+        assert parsed[listing.listing_id].price == listing.price, kind
+        assert (parsed[listing.listing_id].price is None) == (kind in catalogue.UNPRICED), kind
+    assert shown[("free", None)].price == 0 and shown[("range", None)].price < shown[("range", None)].price_high  # type: ignore[operator]
+    assert "Price on request" in page and "Make an offer" in page and "Contact seller" in page
+    assert "$9,999,999.00" in page and "Free" in page
 
 
 def test_free_shipping_is_zero_and_pickup_only_is_unknown(market: DemoMarket) -> None:
@@ -112,7 +124,8 @@ def test_free_shipping_is_zero_and_pickup_only_is_unknown(market: DemoMarket) ->
 
 
 def test_sold_and_pending_badges_become_statuses(market: DemoMarket) -> None:
-    assert {listing.status for listing in parse(market, "/search?q=laptop")} == {"active", "pending", "sold"}
+    listings = DemoAdapter(market.url).search(SearchQuery("laptop", max_pages=10), RequestsClient())
+    assert {listing.status for listing in listings} == {"active", "pending", "sold"}
 
 
 def test_links_are_absolute_and_lose_their_tracking_parameters(market: DemoMarket) -> None:

@@ -85,7 +85,7 @@ def test_most_listings_ask_near_the_market_price_and_a_few_are_deals(clock: Cloc
         listing
         for hours in range(0, 48, 6)
         for listing in catalogue.search(query, clock.now + timedelta(hours=hours))
-        if listing.price and listing.condition != "for_parts"
+        if listing.price and listing.junk is None
     ]
     ratios = [listing.price / listing.market_price for listing in priced]  # type: ignore[operator]
     near = sum(Decimal("0.75") <= ratio <= Decimal("1.25") for ratio in ratios)

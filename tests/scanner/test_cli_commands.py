@@ -49,6 +49,13 @@ def test_search_add_prints_the_new_id_and_list_shows_it(run) -> None:  # noqa: A
     )
 
 
+def test_search_add_includes_for_parts_listings_only_when_asked(run) -> None:  # noqa: ANN001
+    run("search", "add", "--name", "Repairs", "--query", "stratocaster", "--marketplace", "demo", "--include-for-parts")
+    run("search", "add", "--name", "Buys", "--query", "stratocaster", "--marketplace", "demo")
+    searches = json.loads(run("search", "list", "--json").stdout)
+    assert {search["name"]: search["include_for_parts"] for search in searches} == {"Repairs": True, "Buys": False}
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

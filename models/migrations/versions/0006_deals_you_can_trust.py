@@ -58,6 +58,10 @@ def upgrade() -> None:
 
     with op.batch_alter_table('search_match', schema=None) as batch_op:
         batch_op.add_column(sa.Column('junk', sa.Enum('for_parts', 'accessory', 'placeholder_price', 'wanted', 'bundle', 'off_query', name='junk_kind', native_enum=False, create_constraint=True), nullable=True))
+        batch_op.create_index(
+            'ix_search_match_excluded', ['first_matched_at'], unique=False,
+            postgresql_where=sa.text('junk IS NOT NULL'), sqlite_where=sa.text('junk IS NOT NULL'),
+        )
 
 
 def downgrade() -> None:
@@ -69,7 +73,9 @@ def downgrade() -> None:
             f'AND earlier.reason = {table}.reason AND earlier.id < {table}.id'
             + (' AND earlier.recipient = notification.recipient)' if table == 'notification' else ')')
         )
+    op.drop_index('ix_search_match_excluded', table_name='search_match')  # before SQLite copies the table
     with op.batch_alter_table('search_match', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_search_match_junk_kind'), type_='check')
         batch_op.drop_column('junk')
 
     with op.batch_alter_table('search', schema=None) as batch_op:
@@ -85,6 +91,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_listing_reposted_from_id'))
         batch_op.drop_column('reposted_from_id')
         batch_op.drop_index('ix_listing_product')
+        batch_op.drop_constraint(batch_op.f('ck_listing_junk_kind'), type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_listing_condition_class'), type_='check')
         batch_op.drop_column('junk')
         batch_op.drop_column('condition_class')
         batch_op.drop_column('product_key')
