@@ -8,29 +8,21 @@ title, total, currency, market_price, sample_size, comparables, verdict and excl
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from models.settings import get_settings
-from models.tables import Marketplace
 from scanner.appraisal.listing import appraise_page
 from scanner.appraisal.verdict import Appraisal, Candidate, Rules
-from scanner.cli import UsageError
-from scanner.errors import ScanError
-from scanner.marketplaces import get_adapter
+from scanner.commands.parse import add_saved_page_arguments, print_json, saved_listings
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "appraise", help="judge every listing of a saved page against the page's own comparables; print JSON"
     )
-    parser.add_argument("marketplace", choices=[m.value for m in Marketplace])
-    parser.add_argument("file", type=Path)
+    add_saved_page_arguments(parser)
     parser.add_argument("--query", help="what the page was a search for (off-query items are then excluded)")
-    parser.add_argument("--url", help="the URL the file was saved from (resolves relative links)")
     parser.set_defaults(handler=run)
 
 
@@ -54,17 +46,9 @@ def as_json(item: Candidate, appraisal: Appraisal) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        body = args.file.read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
-    try:
-        listings = get_adapter(args.marketplace).parse(body, source_url=args.url)
-    except ScanError as error:
-        print(f"error: {args.file}: {error}", file=sys.stderr)
+    listings = saved_listings(args)
+    if listings is None:
         return 1
     rules = Rules(min_samples=get_settings().market_min_samples)
-    judged = appraise_page(listings, args.query, rules)
-    json.dump([as_json(item, appraisal) for item, appraisal in judged], sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    print_json([as_json(item, appraisal) for item, appraisal in appraise_page(listings, args.query, rules)])
     return 0

@@ -15,26 +15,44 @@ from models.tables import Marketplace
 from scanner.cli import UsageError
 from scanner.errors import ScanError
 from scanner.marketplaces import get_adapter
+from scanner.marketplaces.base import ListingData
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("parse", help="parse a saved marketplace response and print its listings as JSON")
-    parser.add_argument("marketplace", choices=[m.value for m in Marketplace])
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--url", help="the URL the file was saved from (resolves relative links)")
+    add_saved_page_arguments(parser)
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def add_saved_page_arguments(parser: argparse.ArgumentParser) -> None:
+    """MARKETPLACE FILE [--url URL]: what every command reading a saved response takes."""
+    parser.add_argument("marketplace", choices=[m.value for m in Marketplace])
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--url", help="the URL the file was saved from (resolves relative links)")
+
+
+def saved_listings(args: argparse.Namespace) -> list[ListingData] | None:
+    """The listings of the saved response; None, with the error class printed, when the adapter
+    cannot read it (never an empty list passed off as "no results")."""
     try:
         body = args.file.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
         raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
     try:
-        listings = get_adapter(args.marketplace).parse(body, source_url=args.url)
+        return get_adapter(args.marketplace).parse(body, source_url=args.url)
     except ScanError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
-        return 1
-    json.dump([listing.to_json() for listing in listings], sys.stdout, ensure_ascii=False, indent=2)
+        return None
+
+
+def print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    listings = saved_listings(args)
+    if listings is None:
+        return 1
+    print_json([listing.to_json() for listing in listings])
     return 0
