@@ -12,7 +12,7 @@ database's (SQLite), so two searches sharing a listing never both record its cha
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -211,8 +211,10 @@ def store_listings(
         upserted = _upsert_listings(session, rows)
         ids = {external_id: row.listing_id for external_id, row in upserted.items()}
         previous = {row.listing_id: row.previous_price for row in upserted.values() if row.previous_price is not None}
-        judged = {
-            ids[item.external_id]: candidate(item, ids[item.external_id], kind_for_search(item, search.query))
+        judged = {  # the same listings, judged for this search's query
+            ids[item.external_id]: replace(
+                intrinsic[item.external_id], ref=ids[item.external_id], junk=kind_for_search(item, search.query)
+            )
             for item in kept
         }
 
@@ -225,12 +227,7 @@ def store_listings(
         outcome.price_changes = sum(1 for row in changed if row["listing_id"] in previous)
 
         new_matches = _add_matches(session, search.id, {key: item.junk for key, item in judged.items()}, now)
-        first_seen = [
-            (ids[item.external_id], item.title, item.seller, judged[ids[item.external_id]].identity.key, item.currency,
-             item.total_cost())
-            for item in kept
-            if upserted[item.external_id].first_seen_at == now
-        ]
+        first_seen = {ids[item.external_id]: item for item in kept if upserted[item.external_id].first_seen_at == now}
         reposts = link_reposts(session, marketplace, first_seen, now=now, window_days=settings.repost_window_days)
         originals = _originals(session, search.id, reposts)
         seen_before = {new_id for new_id, original in reposts.items() if originals[original][1]}  # by this search

@@ -9,7 +9,7 @@ within a third of it; the most recently seen such listing is the one it continue
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models.tables import Listing
 from scanner.appraisal.identity import identify, similarity
+from scanner.marketplaces.base import ListingData
 
 #: Titles at least this alike (rapidfuzz token-set ratio) are the same ad.
 SAME_AD = 90
@@ -54,36 +55,33 @@ def _same_ad(title: str, total: Decimal, earlier_title: str, earlier_total: Deci
 
 
 def link_reposts(
-    session: Session,
-    marketplace: str,
-    new: Sequence[tuple[int, str, str | None, str | None, str, Decimal | None]],
-    *,
-    now: datetime,
-    window_days: int,
+    session: Session, marketplace: str, new: Mapping[int, ListingData], *, now: datetime, window_days: int
 ) -> dict[int, int]:
-    """Find and record the listings that new listings repost; returns new id → original id.
-
-    `new` holds (listing id, title, seller, product key, currency, total) of listings first seen now.
-    """
-    wanted = [item for item in new if item[2] and item[3] and item[5] is not None]
+    """Find and record the listings that new listings (id → what was seen) repost; returns new id →
+    original id."""
+    wanted = {
+        listing_id: (item, identify(item.title).key, item.total_cost())
+        for listing_id, item in new.items()
+        if item.seller and identify(item.title).key and item.total_cost() is not None
+    }
     if not wanted or window_days <= 0:
         return {}
     earlier = session.execute(
         _EARLIER,
         {
             "marketplace": marketplace,
-            "keys": sorted({item[3] for item in wanted if item[3]}),
-            "sellers": sorted({item[2] for item in wanted if item[2]}),
+            "keys": sorted({key for _, key, _ in wanted.values() if key}),
+            "sellers": sorted({item.seller for item, _, _ in wanted.values() if item.seller}),
             "since": now - timedelta(days=window_days),
             "now": now,
         },
     ).all()
     reposts: dict[int, int] = {}
-    for listing_id, title, seller, key, currency, total in wanted:
+    for listing_id, (item, key, total) in wanted.items():
         assert total is not None
         for row in earlier:
-            if (row.seller, row.product_key, row.currency) == (seller, key, currency) and row.id != listing_id \
-                    and _same_ad(title, total, row.title, Decimal(row.total)):
+            if (row.seller, row.product_key, row.currency) == (item.seller, key, item.currency) \
+                    and row.id != listing_id and _same_ad(item.title, total, row.title, Decimal(row.total)):
                 reposts[listing_id] = row.id
                 break
     if reposts:

@@ -6,7 +6,8 @@ One function, `appraise`, serves the scan pipeline (comparables from every store
 A listing is comparable to another when it is another listing of the same product (see
 `identity`), in the same currency, in a compatible condition (new, used and refurbished apart;
 an unknown condition goes with any of them), and of the same junk kind — none, for real items;
-for parts, for the searches that ask for broken units to repair.
+for parts, for the searches that ask for broken units to repair. An auction's current bid is
+no comparable: it says what the item costs so far, not what it sells for.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def is_comparable(item: Candidate, other: Candidate) -> bool:
         other.ref != item.ref
         and other.total is not None
         and other.total > 0
+        and not other.auction
         and other.currency == item.currency
         and other.junk == item.junk
         and _conditions_match(item.condition, other.condition)
