@@ -36,7 +36,7 @@ from bench.measure import Figure, Samples, Target
 from bench.options import Options
 from models.settings import load_settings
 from models.tables import JunkKind
-from scanner.appraisal.junk import kind_for_search
+from scanner.appraisal.junk import classify
 from scanner.appraisal.listing import candidate
 from scanner.appraisal.verdict import SUSPICIOUS_FRACTION, Appraisal, Candidate, Rules, Verdict, appraise
 from scanner.demo_market import catalogue
@@ -138,7 +138,7 @@ def true_medians(labeled: Sequence[Labeled]) -> dict[tuple[str, str | None, str]
 def appraised(labeled: Sequence[Labeled], rules: Rules) -> list[Judged]:
     """Deal Scout's judgement of each listing, the rest of the set standing for the stored market."""
     candidates = [
-        candidate(item.listing, index, kind_for_search(item.listing, item.query)) for index, item in enumerate(labeled)
+        candidate(item.listing, index, classify(item.listing, item.query).for_search) for index, item in enumerate(labeled)
     ]
     by_key: dict[tuple[str | None, str], list[Candidate]] = defaultdict(list)
     for one in candidates:

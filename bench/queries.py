@@ -27,7 +27,7 @@ from models.settings import load_settings
 from models.tables import Search
 from models.types import utcnow
 from scanner import deals as deal_rules
-from scanner.appraisal.junk import kind_for_search
+from scanner.appraisal.junk import classify
 from scanner.appraisal.listing import candidate
 from scanner.appraisal.verdict import Appraisal
 from scanner.comparables import MAX_CANDIDATES
@@ -90,7 +90,7 @@ def _scan(generated: Generated) -> list[ObservedListing]:
         family = stored[number % len(stored)]
         seen = ListingData(f"scan-{number}", f"{family.name} – scanned", f"https://demo.example/{number}",
                            family.market_price * Decimal("0.9"), "USD", condition="Used – Good")
-        judged = candidate(seen, -1 - number, kind_for_search(seen, family.name))
+        judged = candidate(seen, -1 - number, classify(seen, family.name).for_search)
         observed.append(ObservedListing(-1 - number, "demo", seen, judged, False, None))
     return observed
 

@@ -24,7 +24,7 @@ from models.settings import Settings
 from models.tables import Deal, JunkKind, Listing, ListingStatus, PriceObservation, Search, SearchMatch
 from scanner import deals
 from scanner.appraisal.condition import normalize_condition
-from scanner.appraisal.junk import intrinsic_kind, kind_for_search
+from scanner.appraisal.junk import classify
 from scanner.appraisal.listing import candidate
 from scanner.appraisal.verdict import Candidate
 from scanner.marketplaces.base import ListingData
@@ -206,14 +206,15 @@ def store_listings(
     kept = _unique(listing for listing in listings if passes_filters(listing, search))
     outcome.kept = len(kept)
     if kept:
-        intrinsic = {item.external_id: candidate(item, item.external_id, intrinsic_kind(item)) for item in kept}
+        junk = {item.external_id: classify(item, search.query) for item in kept}
+        intrinsic = {item.external_id: candidate(item, item.external_id, junk[item.external_id].listing) for item in kept}
         rows = [_listing_row(marketplace, item, intrinsic[item.external_id], now) for item in kept]
         upserted = _upsert_listings(session, rows)
         ids = {external_id: row.listing_id for external_id, row in upserted.items()}
         previous = {row.listing_id: row.previous_price for row in upserted.values() if row.previous_price is not None}
         judged = {  # the same listings, judged for this search's query
             ids[item.external_id]: replace(
-                intrinsic[item.external_id], ref=ids[item.external_id], junk=kind_for_search(item, search.query)
+                intrinsic[item.external_id], ref=ids[item.external_id], junk=junk[item.external_id].for_search
             )
             for item in kept
         }

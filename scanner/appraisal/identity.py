@@ -113,12 +113,12 @@ def similarity(text: str, other: str) -> float:
     return float(fuzz.token_set_ratio(text, other))
 
 
+@lru_cache(maxsize=65536)
 def normalize(title: str) -> str:
     """Case, width and accents folded (Japanese kept), punctuation to spaces, codes joined:
-    "Sony α7 III (ILCE-7M3)" → "sony a7 iii ilce7m3", "128 GB" → "128gb"."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    text = "".join(_ALPHA.get(char, char) for char in text)
-    text = "".join(_unaccented(char) for char in text)
+    "Sony α7 III (ILCE-7M3)" → "sony a7 iii ilce7m3", "128 GB" → "128gb". Cached: the junk rules
+    and the identity each read the same titles."""
+    text = title.lower() if title.isascii() else unicodedata.normalize("NFKC", title).casefold().translate(_FOLDED)
     text = _BRACKETS.sub(" ", text)
     text = _DECIMAL_COMMA.sub(r"\1.\2", text)
     text = _JOINED_CODE.sub("", text)
@@ -128,9 +128,11 @@ def normalize(title: str) -> str:
 
 def _unaccented(char: str) -> str:
     """"é" → "e", "ü" → "u"; other scripts as they are (a kana's voicing mark is no accent)."""
-    if char.isascii() or not "\u00c0" <= char <= "\u024f":
-        return char
     return "".join(part for part in unicodedata.normalize("NFD", char) if not unicodedata.combining(part))
+
+
+#: Greek letters used as Latin ones, and Latin letters with accents folded, as one `str.translate` table.
+_FOLDED = str.maketrans({**{chr(code): _unaccented(chr(code)) for code in range(0xC0, 0x250)}, **_ALPHA})
 
 
 def core_title(title: str) -> str:
@@ -138,17 +140,20 @@ def core_title(title: str) -> str:
     return _EXTRAS_FROM.sub("", title)
 
 
-def atoms(text: str) -> list[list[str]]:
+@lru_cache(maxsize=65536)
+def atoms(text: str) -> tuple[tuple[str, ...], ...]:
     """Each word of `text` split into atoms at letter–digit and script boundaries, roman numerals
     as digits: "a7iii" → ["a", "7", "3"], "iphone13用" → ["iphone", "13", "用"]."""
-    words = []
-    for run in _RUNS.findall(text):
-        parts = [_ROMAN.get(part, part) for part in _SCRIPT_RUNS.findall(run)]
-        words.append(parts)
-    return words
+    return tuple(_atoms_of_word(run) for run in _RUNS.findall(text))
 
 
-def _storage_of(parts: list[str]) -> str | None:
+def _atoms_of_word(word: str) -> tuple[str, ...]:
+    if word.isalpha() and word.isascii():  # most words: one atom, no numeral to read
+        return (_ROMAN.get(word, word),)
+    return tuple(_ROMAN.get(part, part) for part in _SCRIPT_RUNS.findall(word))
+
+
+def _storage_of(parts: tuple[str, ...]) -> str | None:
     if len(parts) == 2 and parts[0].isdigit() and parts[1] in _STORAGE_UNITS:
         return parts[0] + ("tb" if parts[1] in ("tb", "to") else "gb")
     return None

@@ -10,7 +10,9 @@ auction bid, which needs the market to be seen for what it is, is judged in `ver
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -76,10 +78,11 @@ _OTHER_KIND_AFTER = frozenset(
 QUERY_WORD_SIMILARITY = 85
 
 
-def _words(normalized: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _words(normalized: str) -> frozenset[str]:
     """Each word, and each of its atoms ("iphone13" → iphone13, iphone, 13)."""
     split = atoms(normalized)
-    return {"".join(parts) for parts in split} | {part for parts in split for part in parts}
+    return frozenset({"".join(parts) for parts in split} | {part for parts in split for part in parts})
 
 
 def is_accessory(title: str) -> bool:
@@ -92,6 +95,7 @@ def is_accessory(title: str) -> bool:
     return bool(_THING_FOR.match(about)) or (bool(words & _PART_NOUNS) and bool(_FOR.search(about)))
 
 
+@lru_cache(maxsize=4096)
 def query_words(query: str | None) -> frozenset[str]:
     """The words of a search's query, normalized like titles."""
     return frozenset(_words(normalize(query))) if query else frozenset()
@@ -102,7 +106,7 @@ def is_placeholder(price: Decimal | None) -> bool:
     return price is None or price in PLACEHOLDERS or bool(_ALL_NINES.match(format(price.normalize(), "f")))
 
 
-def _mentions(word: str, words: set[str]) -> bool:
+def _mentions(word: str, words: frozenset[str]) -> bool:
     """The word, a misspelling of it or a word that starts with it ("sharpnelsound")."""
     return word in words or any(
         len(seen) >= 4 and (seen.startswith(word) or fuzz.ratio(word, seen) >= QUERY_WORD_SIMILARITY) for seen in words
@@ -123,6 +127,7 @@ def _kind_is_modifier(core_words: list[str], kind: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def is_off_query(title: str, words_of_query: frozenset[str]) -> bool:
     """The product is not what the search asked for: no word of the query names it (the site
     matched a description, a typo or a related item), or the query's kind of product only
@@ -130,43 +135,57 @@ def is_off_query(title: str, words_of_query: frozenset[str]) -> bool:
     if not words_of_query:
         return False
     core = core_title(normalize(title))
-    segment = core.split(" - ")[0].split(" – ")[0]
-    core_words = [word for word in ("".join(parts) for parts in atoms(segment))]
     if not any(_mentions(word, _words(core)) for word in words_of_query):
         return True
+    segment = core.split(" - ")[0].split(" – ")[0]
+    core_words = ["".join(parts) for parts in atoms(segment)]
     return any(_kind_is_modifier(core_words, word) for word in words_of_query if word in KIND_WORDS)
 
 
-def _first_kind(listing: ListingData, *, accessory: bool, words_of_query: frozenset[str]) -> JunkKind | None:
-    """The first junk kind that applies, in the enum's order: a broken case-for-iPhone is for parts."""
+@dataclass(frozen=True)
+class Junk:
+    """A listing's junk kind whatever the search (stored with it, so a case for an iPhone is never
+    a comparable of an iPhone), and for one search's query."""
+
+    listing: JunkKind | None
+    for_search: JunkKind | None
+
+
+@dataclass(frozen=True)
+class _TitleSays:
+    accessory: bool
+    wanted: bool
+    bundle: bool
+
+
+@lru_cache(maxsize=65536)
+def _title_says(title: str) -> _TitleSays:
+    """What the title alone says; cached, as a worker sees the same titles scan after scan."""
+    return _TitleSays(is_accessory(title), bool(_WANTED.search(title)), bool(_BUNDLE.search(normalize(title))))
+
+
+def classify(listing: ListingData, query: str | None) -> Junk:
+    """The first junk kind that applies, in the enum's order (a broken case-for-iPhone is for
+    parts), whatever the search and for a search with this query.
+
+    For a search, accessories are junk only when its query names a product and asks for no
+    accessory (a search without words, a category feed, wants whatever is in it), and so is
+    whatever the query did not ask for.
+    """
     title = listing.title
     if condition_class(listing.condition, title) is Condition.FOR_PARTS:
-        return JunkKind.FOR_PARTS
-    if accessory and is_accessory(title):
-        return JunkKind.ACCESSORY
-    if is_placeholder(listing.price):
-        return JunkKind.PLACEHOLDER_PRICE
-    if _WANTED.search(title):
-        return JunkKind.WANTED
-    if _BUNDLE.search(normalize(title)):
-        return JunkKind.BUNDLE
-    if is_off_query(title, words_of_query):
-        return JunkKind.OFF_QUERY
-    return None
-
-
-def intrinsic_kind(listing: ListingData) -> JunkKind | None:
-    """What a listing is whatever the search: stored with it, so a case for an iPhone is never
-    a comparable of an iPhone."""
-    return _first_kind(listing, accessory=True, words_of_query=frozenset())
-
-
-def kind_for_search(listing: ListingData, query: str | None) -> JunkKind | None:
-    """The junk kind of a listing for a search with this query, or None for what it asked for.
-
-    Accessories are junk only for a query that names a product and asks for no accessory; a
-    search without words (a category feed) wants whatever is in it.
-    """
+        return Junk(JunkKind.FOR_PARTS, JunkKind.FOR_PARTS)
+    says = _title_says(title)
+    rest = (
+        JunkKind.PLACEHOLDER_PRICE if is_placeholder(listing.price)
+        else JunkKind.WANTED if says.wanted
+        else JunkKind.BUNDLE if says.bundle
+        else None
+    )
+    intrinsic = JunkKind.ACCESSORY if says.accessory else rest
     words = query_words(query)
-    asks_for_accessories = bool(words & (_ACCESSORY_NOUNS | _PART_NOUNS))
-    return _first_kind(listing, accessory=bool(words) and not asks_for_accessories, words_of_query=words)
+    if says.accessory and words and not words & (_ACCESSORY_NOUNS | _PART_NOUNS):
+        return Junk(intrinsic, JunkKind.ACCESSORY)
+    if rest is not None:
+        return Junk(intrinsic, rest)
+    return Junk(intrinsic, JunkKind.OFF_QUERY if is_off_query(title, words) else None)

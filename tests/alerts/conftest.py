@@ -23,7 +23,7 @@ from sqlmodel import Session, func, select
 from models.settings import Settings, load_settings
 from models.tables import Deal, Listing, ListingStatus, Notification, Search, SearchMatch
 from scanner.appraisal.identity import identify
-from scanner.appraisal.junk import kind_for_search
+from scanner.appraisal.junk import classify
 from scanner.appraisal.listing import candidate
 from scanner.marketplaces.base import ListingData
 from scanner.observed import ObservedListing
@@ -228,7 +228,7 @@ class Shop:
             listing_id=listing.id,  # type: ignore[arg-type]
             marketplace=listing.marketplace,
             data=seen,
-            candidate=candidate(seen, listing.id, kind_for_search(seen, query)),  # type: ignore[arg-type]
+            candidate=candidate(seen, listing.id, classify(seen, query).for_search),  # type: ignore[arg-type]
             is_new_match=is_new_match,
             previous_total=Decimal(previous_total) if previous_total is not None else None,
         )

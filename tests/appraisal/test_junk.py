@@ -9,8 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.tables import JunkKind
-from scanner.appraisal.junk import intrinsic_kind, kind_for_search
+from scanner.appraisal.junk import classify
 from scanner.marketplaces.base import ListingData
+
+
+def for_search(item: ListingData, query: str | None) -> JunkKind | None:
+    return classify(item, query).for_search
 
 
 def listing(title: str, price: str | None = "100", condition: str | None = None) -> ListingData:
@@ -43,12 +47,12 @@ def listing(title: str, price: str | None = "100", condition: str | None = None)
     ],
 )
 def test_each_kind_of_junk_is_recognised(title: str, condition: str | None, query: str, kind: JunkKind) -> None:
-    assert kind_for_search(listing(title, condition=condition), query) is kind
+    assert for_search(listing(title, condition=condition), query) is kind
 
 
 @pytest.mark.parametrize("price", ["0", "1", "0.01", "9999999", "99999.99", None])
 def test_placeholder_prices_are_junk(price: str | None) -> None:
-    assert kind_for_search(listing("Leica M6 film camera", price), "leica") is JunkKind.PLACEHOLDER_PRICE
+    assert for_search(listing("Leica M6 film camera", price), "leica") is JunkKind.PLACEHOLDER_PRICE
 
 
 @pytest.mark.parametrize(
@@ -65,21 +69,21 @@ def test_placeholder_prices_are_junk(price: str | None) -> None:
 )
 def test_real_items_are_not_junk(title: str) -> None:
     query = "sharpnel" if "Shrapnel" in title else title.split()[-1] if "camera" in title else "iphone laptop"
-    assert kind_for_search(listing(title), query) is None
+    assert for_search(listing(title), query) is None
 
 
 def test_a_search_for_an_accessory_finds_accessories() -> None:
-    assert kind_for_search(listing("Hard case for Fender Player Stratocaster"), "stratocaster hard case") is None
+    assert for_search(listing("Hard case for Fender Player Stratocaster"), "stratocaster hard case") is None
 
 
 def test_without_query_words_a_category_feed_wants_accessories_too() -> None:
-    assert kind_for_search(listing("Automotive Car Battery size 151R"), None) is None
+    assert for_search(listing("Automotive Car Battery size 151R"), None) is None
 
 
 def test_what_a_listing_is_whatever_the_search_marks_accessories() -> None:
-    assert intrinsic_kind(listing("Case for iPhone 13")) is JunkKind.ACCESSORY
+    assert classify(listing("Case for iPhone 13"), "iphone case").listing is JunkKind.ACCESSORY
 
 
 @given(st.text(max_size=300), st.one_of(st.none(), st.text(max_size=50)))
 def test_any_title_and_query_get_an_answer(title: str, query: str | None) -> None:
-    assert kind_for_search(listing(title), query) in (None, *JunkKind)
+    assert for_search(listing(title), query) in (None, *JunkKind)
