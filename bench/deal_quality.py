@@ -38,7 +38,7 @@ from models.settings import load_settings
 from models.tables import JunkKind
 from scanner.appraisal.junk import classify
 from scanner.appraisal.listing import candidate
-from scanner.appraisal.verdict import SUSPICIOUS_FRACTION, Appraisal, Candidate, Rules, Verdict, appraise
+from scanner.appraisal.verdict import SUSPICIOUS_FRACTION, Appraisal, Candidate, Pool, Rules, Verdict, appraise
 from scanner.demo_market import catalogue
 from scanner.demo_market.catalogue import EPOCH
 from scanner.marketplaces import get_adapter
@@ -143,9 +143,10 @@ def appraised(labeled: Sequence[Labeled], rules: Rules) -> list[Judged]:
     by_key: dict[tuple[str | None, str], list[Candidate]] = defaultdict(list)
     for one in candidates:
         by_key[(one.identity.key, one.currency)].append(one)
+    pools = {product: Pool(group) for product, group in by_key.items()}
     judged = []
     for one in candidates:
-        appraisal: Appraisal = appraise(one, by_key[(one.identity.key, one.currency)], rules)
+        appraisal: Appraisal = appraise(one, pools[(one.identity.key, one.currency)], rules)
         is_junk = appraisal.verdict is Verdict.EXCLUDED and appraisal.excluded_reason in set(JunkKind)
         judged.append(Judged(appraisal.market.median if appraisal.market else None, appraisal.verdict, is_junk))
     return judged

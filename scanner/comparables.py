@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ARRAY, String, bindparam, func, true
@@ -28,24 +29,29 @@ from scanner.appraisal.verdict import Candidate
 MAX_CANDIDATES = 200
 Product = tuple[str, str]  # (product key, currency)
 
-_COLUMNS = (
-    col(Listing.id),
-    col(Listing.title),
-    (col(Listing.price) + func.coalesce(col(Listing.shipping), 0)).label("total"),
-    col(Listing.currency),
+_PRODUCT = (col(Listing.id), col(Listing.title), col(Listing.product_key), col(Listing.currency))
+_TOTAL = (col(Listing.price) + func.coalesce(col(Listing.shipping), 0)).label("total")
+#: What judging a price reads of each listing, and what finding a repost's original reads: only
+#: these, as converting a few thousand rows' columns costs more than the query.
+EVIDENCE = (
+    *_PRODUCT,
+    _TOTAL,
     col(Listing.condition_class),
     col(Listing.junk),
-    col(Listing.ends_at),
-    col(Listing.product_key),
+    col(Listing.ends_at).is_not(None).label("auction"),  # an auction's price is a running bid
+)
+ORIGINALS = (
+    *_PRODUCT,
+    _TOTAL,
     col(Listing.marketplace),
     col(Listing.seller),
-    col(Listing.first_seen_at),
+    (col(Listing.first_seen_at) < bindparam("now")).label("seen_before"),
 )
 
 
-def _newest(key: Any, currency: Any) -> Any:
+def _newest(columns: tuple[Any, ...], key: Any, currency: Any) -> Any:
     return (
-        select(*_COLUMNS)
+        select(*columns)
         .where(
             col(Listing.product_key) == key,
             col(Listing.currency) == currency,
@@ -57,24 +63,29 @@ def _newest(key: Any, currency: Any) -> Any:
     )
 
 
-_ONE_PRODUCT = _newest(bindparam("key"), bindparam("currency"))
-
-
-def _every_product() -> Any:
+@lru_cache(maxsize=4)
+def _statements(columns: tuple[Any, ...]) -> tuple[Any, Any]:
+    """Built once per column set: (one product, for SQLite; every product at once, for PostgreSQL)."""
     wanted = (
         func.unnest(bindparam("keys", type_=ARRAY(String)), bindparam("currencies", type_=ARRAY(String)))
         .table_valued("key", "currency")
         .render_derived(name="wanted")
     )
-    newest = _newest(wanted.c.key, wanted.c.currency).lateral("newest")
-    return select(newest).select_from(wanted).join(newest, true())
+    newest = _newest(columns, wanted.c.key, wanted.c.currency).lateral("newest")
+    every = select(newest).select_from(wanted).join(newest, true())
+    return _newest(columns, bindparam("key"), bindparam("currency")), every
 
 
-_EVERY_PRODUCT = _every_product()
-
-
-def newest_listings(session: Session, products: Iterable[Product], since: datetime) -> dict[Product, list[Row[Any]]]:
-    """(product key, currency) → the newest stored listings of it seen since `since`, newest first."""
+def newest_listings(
+    session: Session,
+    products: Iterable[Product],
+    since: datetime,
+    columns: tuple[Any, ...] = EVIDENCE,
+    **parameters: Any,
+) -> dict[Product, list[Row[Any]]]:
+    """(product key, currency) → `columns` of the newest stored listings of it seen since `since`,
+    newest first; `parameters` are those the columns take."""
+    one_product, every_product = _statements(columns)
     wanted = list(dict.fromkeys(products))
     found: dict[Product, list[Row[Any]]] = {product: [] for product in wanted}
     if not wanted:
@@ -82,12 +93,13 @@ def newest_listings(session: Session, products: Iterable[Product], since: dateti
     rows: Iterable[Row[Any]]
     if session.get_bind().dialect.name == "postgresql":
         keys, currencies = zip(*wanted, strict=True)
-        rows = session.execute(_EVERY_PRODUCT, {"keys": list(keys), "currencies": list(currencies), "since": since})
+        values = {"keys": list(keys), "currencies": list(currencies), "since": since, **parameters}
+        rows = session.execute(every_product, values)
     else:
         rows = [
             row
             for key, currency in wanted
-            for row in session.execute(_ONE_PRODUCT, {"key": key, "currency": currency, "since": since})
+            for row in session.execute(one_product, {"key": key, "currency": currency, "since": since, **parameters})
         ]
     for row in rows:
         found[(row.product_key, row.currency)].append(row)
@@ -105,7 +117,7 @@ def stored_candidates(session: Session, products: Iterable[Product], since: date
                 currency=row.currency,
                 condition=row.condition_class,
                 junk=row.junk,
-                auction=row.ends_at is not None,
+                auction=row.auction,
             )
             for row in rows
         ]

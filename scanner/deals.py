@@ -30,7 +30,7 @@ from models.settings import Settings
 from models.tables import Deal, DealReason, JunkKind, Search
 from scanner.alerts.outbox import queue_alerts
 from scanner.appraisal.market import MarketPrice
-from scanner.appraisal.verdict import DEFAULT_DISCOUNT_PCT, SUSPICIOUS, Appraisal, Rules, Verdict, appraise
+from scanner.appraisal.verdict import DEFAULT_DISCOUNT_PCT, SUSPICIOUS, Appraisal, Pool, Rules, Verdict, appraise
 from scanner.comparables import stored_candidates
 from scanner.observed import ObservedListing
 
@@ -175,10 +175,11 @@ def appraise_observed(
     products = [
         (item.candidate.identity.key, item.candidate.currency) for item in items if item.candidate.identity.key
     ]
-    candidates = stored_candidates(session, products, since)
+    pools = {product: Pool(candidates) for product, candidates in stored_candidates(session, products, since).items()}
+    nothing = Pool(())  # a title without a product key has no comparables
     return {
         item.listing_id: appraise(
-            item.candidate, candidates.get((item.candidate.identity.key or "", item.candidate.currency), []), rules
+            item.candidate, pools.get((item.candidate.identity.key or "", item.candidate.currency), nothing), rules
         )
         for item in items
     }

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from models.tables import Listing
 from scanner.appraisal.identity import identify, similarity
-from scanner.comparables import newest_listings
+from scanner.comparables import ORIGINALS, newest_listings
 from scanner.marketplaces.base import ListingData
 
 #: Titles at least this alike (rapidfuzz token-set ratio) are the same ad.
@@ -47,14 +47,15 @@ def link_reposts(
     }
     if not wanted or window_days <= 0:
         return {}
-    earlier = newest_listings(session, [product for _, product, _ in wanted.values()], now - timedelta(days=window_days))
+    products = [product for _, product, _ in wanted.values()]
+    earlier = newest_listings(session, products, now - timedelta(days=window_days), ORIGINALS, now=now)
     reposts: dict[int, int] = {}
     for listing_id, (item, product, total) in wanted.items():
         original = next(
             (
                 row.id
                 for row in earlier[product]
-                if row.marketplace == marketplace and row.seller == item.seller and row.first_seen_at < now
+                if row.marketplace == marketplace and row.seller == item.seller and row.seen_before
                 and row.id != listing_id and _same_ad(item.title, total, row.title, Decimal(row.total))
             ),
             None,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from models.tables import JunkKind
 from scanner.appraisal.condition import condition_class
 from scanner.appraisal.junk import classify
-from scanner.appraisal.verdict import Appraisal, Candidate, Rules, appraise
+from scanner.appraisal.verdict import Appraisal, Candidate, Pool, Rules, appraise
 from scanner.marketplaces.base import ListingData
 
 
@@ -33,4 +33,5 @@ def candidate(listing: ListingData, ref: int | str, junk: JunkKind | None) -> Ca
 def appraise_page(listings: Sequence[ListingData], query: str | None, rules: Rules) -> list[tuple[Candidate, Appraisal]]:
     """Each listing of a page judged with the page itself as the whole market, in page order."""
     candidates = [candidate(listing, listing.external_id, classify(listing, query).for_search) for listing in listings]
-    return [(item, appraise(item, candidates, rules)) for item in candidates]
+    pool = Pool(candidates)
+    return [(item, appraise(item, pool, rules)) for item in candidates]

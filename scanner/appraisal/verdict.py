@@ -12,10 +12,12 @@ no comparable: it says what the item costs so far, not what it sells for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from operator import itemgetter
 
 from models.tables import Condition, JunkKind
 from scanner.appraisal.identity import Identity, identify
@@ -77,31 +79,45 @@ def _conditions_match(one: Condition | None, other: Condition | None) -> bool:
     return one is None or other is None or one == other
 
 
-def is_comparable(item: Candidate, other: Candidate) -> bool:
-    """Whether `other` is evidence of what `item` should cost."""
-    return (
-        other.ref != item.ref
-        and other.total is not None
-        and other.total > 0
-        and not other.auction
-        and other.currency == item.currency
-        and other.junk == item.junk
-        and _conditions_match(item.condition, other.condition)
-        and item.identity.same_product(other.identity)
-    )
+class Pool:
+    """Listings that may be comparable to others, grouped by how their titles read and by junk
+    kind, condition and currency: a scan compares each of its listings with up to 200 stored
+    ones, most of them alike, so each test runs once per group. Prices that are no evidence (none,
+    zero, a running bid) are left out once, here."""
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        self._groups: dict[_Group, list[tuple[int, Candidate]]] = defaultdict(list)
+        for position, other in enumerate(candidates):
+            if other.total is not None and other.total > 0 and not other.auction:
+                self._groups[(other.identity, other.junk, other.condition, other.currency)].append((position, other))
+
+    def comparables_of(self, item: Candidate) -> list[Candidate]:
+        """The other listings of the same product, currency, junk kind and a compatible condition,
+        in the pool's order."""
+        found = [
+            pair
+            for (identity, junk, condition, currency), group in self._groups.items()
+            if junk == item.junk
+            and currency == item.currency
+            and _conditions_match(item.condition, condition)
+            and item.identity.same_product(identity)
+            for pair in group
+            if pair[1].ref != item.ref
+        ]
+        found.sort(key=itemgetter(0))
+        return [other for _, other in found]
 
 
-def comparables_of(item: Candidate, candidates: Iterable[Candidate]) -> list[Candidate]:
-    return [other for other in candidates if is_comparable(item, other)]
+_Group = tuple[Identity, JunkKind | None, Condition | None, str]
 
 
-def appraise(item: Candidate, candidates: Sequence[Candidate], rules: Rules) -> Appraisal:
-    """The verdict on `item` among `candidates` (which may include `item` itself)."""
+def appraise(item: Candidate, pool: Pool, rules: Rules) -> Appraisal:
+    """The verdict on `item` among the candidates of `pool` (which may include `item` itself)."""
     if item.junk is not None and item.junk not in rules.allowed_junk:
         return Appraisal(Verdict.EXCLUDED, excluded_reason=item.junk.value)
     if item.total is None:
         return Appraisal(Verdict.EXCLUDED, excluded_reason=JunkKind.PLACEHOLDER_PRICE.value)
-    comparable = comparables_of(item, candidates)
+    comparable = pool.comparables_of(item)
     totals = [other.total for other in comparable if other.total is not None]
     market = market_price(totals, item.currency, min_samples=rules.min_samples)
     if market is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from models.tables import Condition, JunkKind
-from scanner.appraisal.verdict import Candidate, Rules, Verdict, appraise
+from scanner.appraisal.verdict import Candidate, Pool, Rules, Verdict, appraise
 
 RULES = Rules(min_samples=5)
 
@@ -20,7 +20,7 @@ MARKET = [item(number, str(600 + number * 10)) for number in range(1, 8)]  # 610
 
 
 def verdict(one: Candidate, rules: Rules = RULES) -> tuple[Verdict, str | None]:
-    appraisal = appraise(one, [one, *MARKET], rules)
+    appraisal = appraise(one, Pool([one, *MARKET]), rules)
     return appraisal.verdict, appraisal.excluded_reason
 
 
@@ -54,11 +54,11 @@ def test_other_conditions_currencies_and_products_are_no_comparables() -> None:
         *(item(20 + n, "900", currency="EUR") for n in range(5)),
         *(item(30 + n, "900", title="Nikon D850 DSLR camera") for n in range(5)),
     ]
-    appraisal = appraise(item(0, "600"), [*others, *MARKET], RULES)
+    appraisal = appraise(item(0, "600"), Pool([*others, *MARKET]), RULES)
     assert appraisal.market is not None and appraisal.market.median == Decimal("640")
     assert {other.ref for other in appraisal.comparables} == {other.ref for other in MARKET}
 
 
 def test_a_listing_is_never_its_own_comparable() -> None:
     lonely = item(0, "600")
-    assert appraise(lonely, [lonely] * 10, RULES).verdict is Verdict.NOT_ENOUGH_DATA
+    assert appraise(lonely, Pool([lonely] * 10), RULES).verdict is Verdict.NOT_ENOUGH_DATA
