@@ -14,7 +14,7 @@ import streamlit as st
 
 from models.tables import DealReason, JunkKind, Marketplace
 from models.types import utcnow
-from scanner.alerts.render import marketplace_name, money, safe_url
+from scanner.alerts.render import confidence_word, marketplace_name, money, safe_url
 
 __all__ = [
     "JUNK_LABELS", "REASON_LABELS", "ago", "browser_zone", "confidence_label", "marketplace_name", "money", "relative",
@@ -36,9 +36,6 @@ JUNK_LABELS = {
     JunkKind.BUNDLE: "bundle or lot",
     JunkKind.OFF_QUERY: "different product",
 }
-
-#: How sure a market price is, from its confidence (0–1): the lowest figure of each word; below them, "Low".
-CONFIDENCE_WORDS = ((Decimal("0.6"), "High"), (Decimal("0.35"), "Medium"))
 
 MARKETPLACE_HELP = {
     Marketplace.DEMO: "the built-in demo market: try Deal Scout without touching a real site",
@@ -99,5 +96,4 @@ def confidence_label(confidence: Decimal | None) -> str:
     """`High (0.72)`, `Medium (0.40)`, `Low (0.20)`; `Unknown` for deals that did not record it."""
     if confidence is None:
         return "Unknown"
-    word = next((word for least, word in CONFIDENCE_WORDS if confidence >= least), "Low")
-    return f"{word} ({confidence:.2f})"
+    return f"{confidence_word(confidence).capitalize()} ({confidence:.2f})"  # the e-mail's word, and the figure
