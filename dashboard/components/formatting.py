@@ -6,6 +6,7 @@ e-mail and on the page."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,7 @@ from scanner.alerts.render import confidence_word, marketplace_name, money, safe
 
 __all__ = [
     "JUNK_LABELS", "REASON_LABELS", "ago", "browser_zone", "confidence_label", "marketplace_name", "money", "relative",
-    "safe_url", "versus_market",
+    "plain", "safe_url", "versus_market",
 ]
 
 REASON_LABELS = {
@@ -79,11 +80,18 @@ def browser_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def versus_market(percent_under: Decimal | None, *, suspicious: bool = False) -> str | None:
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Marketplace text shown inside Markdown as the characters it is: a title cannot make a link,
+    emphasis or a formula."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def versus_market(percent_under: Decimal, *, suspicious: bool = False) -> str:
     """`25 % under market`, `12 % above market`, `at market`; a suspicious deal's `16 % of market`
-    (what share of it the price is). None without a market price."""
-    if percent_under is None:
-        return None
+    (what share of it the price is)."""
     if suspicious:
         return f"{100 - percent_under:.0f} % of market"
     rounded = f"{abs(percent_under):.0f}"

@@ -21,6 +21,7 @@ from dashboard.components.formatting import (
     confidence_label,
     marketplace_name,
     money,
+    plain,
     relative,
     safe_url,
     versus_market,
@@ -61,8 +62,10 @@ def reasons_text(row: DealRow) -> str:
     return " · ".join(REASON_LABELS[reason] for reason in row.reasons)
 
 
-def compared(row: DealRow) -> str | None:
-    return versus_market(row.market.percent_under, suspicious=row.suspicious) if row.market else None
+def compared(row: DealRow) -> str:
+    if row.market is None or row.market.percent_under is None:
+        return "not enough data"  # too few comparables when the deal was found
+    return versus_market(row.market.percent_under, suspicious=row.suspicious)
 
 
 def deals_frame(rows: list[DealRow]) -> pd.DataFrame:
@@ -161,8 +164,7 @@ def _dismiss(deal_ids: list[int]) -> None:
 def _why(row: DealRow, name: str) -> None:
     """What the selected deal rests on: its market price, how sure that is and the listings behind it."""
     with st.container(border=True, key=f"{name}.why"):
-        compared_text = compared(row)
-        st.markdown(f"**Why “{row.title}”** · {reasons_text(row)}{f' · {compared_text}' if compared_text else ''}")
+        st.markdown(f"**Why “{plain(row.title)}”** · {reasons_text(row)} · {compared(row)}")
         market = row.market
         if market is None:
             st.info("No market price: too few comparable listings were known when this became a deal, so it rests "
