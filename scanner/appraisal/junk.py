@@ -98,7 +98,7 @@ def is_accessory(title: str) -> bool:
 @lru_cache(maxsize=4096)
 def query_words(query: str | None) -> frozenset[str]:
     """The words of a search's query, normalized like titles."""
-    return frozenset(_words(normalize(query))) if query else frozenset()
+    return _words(normalize(query)) if query else frozenset()
 
 
 def is_placeholder(price: Decimal | None) -> bool:
