@@ -202,6 +202,10 @@ class Listing(SQLModel, table=True):
     last_seen_at: datetime = _timestamp(index=True)
 
 
+#: What a buyer pays for a listing, in SQL: its price plus shipping where known (NULL without a price).
+LISTING_TOTAL = Listing.price + sa.func.coalesce(Listing.shipping, 0)  # type: ignore[operator]
+
+
 class PriceObservation(SQLModel, table=True):
     """A price seen for a listing; a row is added only when the price changed."""
 

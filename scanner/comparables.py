@@ -22,7 +22,7 @@ from sqlalchemy import ARRAY, String, bindparam, func, true
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
-from models.tables import Listing
+from models.tables import LISTING_TOTAL, Listing
 from scanner.appraisal.verdict import Candidate
 
 #: The newest listings of a product read as its candidates; more would only add old prices.
@@ -30,7 +30,7 @@ MAX_CANDIDATES = 200
 Product = tuple[str, str]  # (product key, currency)
 
 _PRODUCT = (col(Listing.id), col(Listing.title), col(Listing.product_key), col(Listing.currency))
-_TOTAL = (col(Listing.price) + func.coalesce(col(Listing.shipping), 0)).label("total")
+_TOTAL = LISTING_TOTAL.label("total")
 #: What judging a price reads of each listing, and what finding a repost's original reads: only
 #: these, as converting a few thousand rows' columns costs more than the query.
 EVIDENCE = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, bindparam, exists, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlmodel import Session, col
 
 from models.bulk import insert_rows
@@ -122,24 +122,15 @@ def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[st
     return {external_id: _Upserted(listing_id, previous, first) for listing_id, external_id, previous, first in upserted}
 
 
-_ORIGINALS = (
-    select(
-        col(Listing.id),
-        (col(Listing.price) + func.coalesce(col(Listing.shipping), 0)).label("total"),
-        exists()
-        .where(col(SearchMatch.listing_id) == col(Listing.id), col(SearchMatch.search_id) == bindparam("search_id"))
-        .label("matched"),
+def _matched_before(session: Session, search_id: int, listing_ids: Iterable[int]) -> set[int]:
+    """Which of these listings the search had matched (the originals of reposts it now sees)."""
+    wanted = sorted(set(listing_ids))
+    if not wanted:
+        return set()
+    matched = select(col(SearchMatch.listing_id)).where(
+        col(SearchMatch.search_id) == search_id, col(SearchMatch.listing_id).in_(wanted)
     )
-    .where(col(Listing.id).in_(bindparam("ids", expanding=True)))
-)
-
-
-def _originals(session: Session, search_id: int, reposts: dict[int, int]) -> dict[int, tuple[Decimal | None, bool]]:
-    """Original id → (its last total, whether this search had matched it)."""
-    if not reposts:
-        return {}
-    rows = session.execute(_ORIGINALS, {"search_id": search_id, "ids": sorted(set(reposts.values()))})
-    return {row.id: (row.total, bool(row.matched)) for row in rows}
+    return set(session.execute(matched).scalars())
 
 
 def _add_matches(session: Session, search_id: int, junk: dict[int, JunkKind | None], now: datetime) -> set[int]:
@@ -230,17 +221,17 @@ def store_listings(
         new_matches = _add_matches(session, search.id, {key: item.junk for key, item in judged.items()}, now)
         first_seen = {ids[item.external_id]: item for item in kept if upserted[item.external_id].first_seen_at == now}
         reposts = link_reposts(session, marketplace, first_seen, now=now, window_days=settings.repost_window_days)
-        originals = _originals(session, search.id, reposts)
-        seen_before = {new_id for new_id, original in reposts.items() if originals[original][1]}  # by this search
-        new_matches -= seen_before
+        known = _matched_before(session, search.id, (repost.original_id for repost in reposts.values()))
+        new_matches -= {new_id for new_id, repost in reposts.items() if repost.original_id in known}
         outcome.new = len(new_matches)
 
         observed = []
         for item in kept:
             listing_id = ids[item.external_id]
             previous_total = _previous_total(previous.get(listing_id), item)
-            if previous_total is None and listing_id in reposts:
-                previous_total = originals[reposts[listing_id]][0]
+            repost = reposts.get(listing_id)
+            if previous_total is None and repost is not None:
+                previous_total = repost.original_total
             observed.append(
                 ObservedListing(
                     listing_id=listing_id,
@@ -249,7 +240,7 @@ def store_listings(
                     candidate=judged[listing_id],
                     is_new_match=listing_id in new_matches,
                     previous_total=previous_total,
-                    reposted_from=reposts.get(listing_id),
+                    reposted_from=repost.original_id if repost else None,
                 )
             )
         session.flush()

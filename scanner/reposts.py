@@ -11,6 +11,7 @@ the one it continues.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -27,6 +28,13 @@ SAME_AD = 90
 #: A repost's total is within this fraction of the original's.
 PRICE_TOLERANCE = Decimal("0.33")
 
+
+@dataclass(frozen=True)
+class Repost:
+    original_id: int
+    original_total: Decimal  # what the original last cost: where the repost's price history goes on
+
+
 def _same_ad(title: str, total: Decimal, earlier_title: str, earlier_total: Decimal) -> bool:
     if not identify(title).same_product(identify(earlier_title)):
         return False
@@ -37,9 +45,9 @@ def _same_ad(title: str, total: Decimal, earlier_title: str, earlier_total: Deci
 
 def link_reposts(
     session: Session, marketplace: str, new: Mapping[int, ListingData], *, now: datetime, window_days: int
-) -> dict[int, int]:
+) -> dict[int, Repost]:
     """Find and record the listings that new listings (id → what was seen) repost; returns new id →
-    original id. An original is looked for among its product's newest stored listings."""
+    its original. An original is looked for among its product's newest stored listings."""
     wanted = {
         listing_id: (item, (key, item.currency), total)
         for listing_id, item in new.items()
@@ -49,11 +57,11 @@ def link_reposts(
         return {}
     products = [product for _, product, _ in wanted.values()]
     earlier = newest_listings(session, products, now - timedelta(days=window_days), ORIGINALS, now=now)
-    reposts: dict[int, int] = {}
+    reposts: dict[int, Repost] = {}
     for listing_id, (item, product, total) in wanted.items():
         original = next(
             (
-                row.id
+                Repost(row.id, Decimal(row.total))
                 for row in earlier[product]
                 if row.marketplace == marketplace and row.seller == item.seller and row.seen_before
                 and row.id != listing_id and _same_ad(item.title, total, row.title, Decimal(row.total))
@@ -64,6 +72,7 @@ def link_reposts(
             reposts[listing_id] = original
     if reposts:
         session.execute(  # SQLAlchemy's bulk UPDATE by primary key
-            update(Listing), [{"id": new_id, "reposted_from_id": original} for new_id, original in reposts.items()]
+            update(Listing),
+            [{"id": new_id, "reposted_from_id": repost.original_id} for new_id, repost in reposts.items()],
         )
     return reposts

@@ -18,7 +18,7 @@ from sqlalchemy import Row, exists, or_
 from sqlmodel import Session, col, select
 
 from models.queries.distinct import distinct_values
-from models.tables import Deal, DealReason, JunkKind, Listing, ListingStatus, Search, SearchMatch
+from models.tables import LISTING_TOTAL, Deal, DealReason, JunkKind, Listing, ListingStatus, Search, SearchMatch
 
 DealOrder = Literal["best", "newest"]
 EXCLUDED_LIMIT = 200
@@ -241,10 +241,6 @@ def deal_facets(session: Session) -> DealFacets:
     )
 
 
-def _total(price: Decimal | None, shipping: Decimal | None) -> Decimal | None:
-    return price + (shipping or 0) if price is not None else None
-
-
 def deal_comparables(session: Session, deal_id: int) -> list[Comparable]:
     """The stored comparables of a deal, cheapest first (none when it recorded none). Pruned
     listings are gone from the answer, so it can be shorter than the deal's list."""
@@ -254,11 +250,11 @@ def deal_comparables(session: Session, deal_id: int) -> list[Comparable]:
     rows = session.exec(
         select(
             col(Listing.id), col(Listing.title), col(Listing.url), col(Listing.marketplace),
-            col(Listing.price), col(Listing.shipping), col(Listing.currency),
+            LISTING_TOTAL.label("total"), col(Listing.currency),
         ).where(col(Listing.id).in_(ids))
     ).all()
     found = [
-        Comparable(row.id, row.title, row.url, row.marketplace, _total(row.price, row.shipping), row.currency)
+        Comparable(row.id, row.title, row.url, row.marketplace, row.total, row.currency)
         for row in rows
     ]
     return sorted(found, key=lambda item: (item.total_price is None, item.total_price or 0, item.listing_id))
@@ -273,7 +269,7 @@ def excluded_listings(
         select(
             col(SearchMatch.search_id), col(Search.name).label("search_name"), col(SearchMatch.listing_id),
             col(SearchMatch.junk), col(SearchMatch.first_matched_at), col(Listing.title), col(Listing.url),
-            col(Listing.marketplace), col(Listing.price), col(Listing.shipping), col(Listing.currency),
+            col(Listing.marketplace), LISTING_TOTAL.label("total"), col(Listing.currency),
         )
         .join(Listing, col(Listing.id) == col(SearchMatch.listing_id))
         .join(Search, col(Search.id) == col(SearchMatch.search_id))
@@ -294,7 +290,7 @@ def excluded_listings(
             title=row.title,
             url=row.url,
             marketplace=row.marketplace,
-            total_price=_total(row.price, row.shipping),
+            total_price=row.total,
             currency=row.currency,
             matched_at=row.first_matched_at,
         )
