@@ -2,7 +2,8 @@
 
 Writing the alert with the deal means a crash can never lose one; sending from the outbox means
 a slow or broken mail server never slows a scan. Each recipient gets one digest per delivery
-run, whatever searches found its deals, and a listing several of them matched is in it once. A row is claimed inside the transaction that sends it — `FOR UPDATE SKIP LOCKED`
+run, whatever searches found its deals, and a listing several of them matched is in it once.
+A row is claimed inside the transaction that sends it — `FOR UPDATE SKIP LOCKED`
 on PostgreSQL, the single-writer lock that the claiming UPDATE takes on SQLite — so two workers
 never send the same notification, and a worker that dies mid-send leaves it pending, not lost.
 """

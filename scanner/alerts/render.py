@@ -219,13 +219,15 @@ def build_digest(
 ) -> EmailMessage:
     """One multipart (text + HTML) e-mail with every pending alert for one recipient.
 
-    A listing is shown once, however many reasons and searches made it a deal; its card names
-    every search that matched it.
+    A listing is shown once, however many reasons, searches and new lows made it a deal: with the
+    newest card of the first search that found it, naming every search that matched it.
     """
     cards: dict[int, Notification] = {}
     matched: dict[int, list[str]] = defaultdict(list)
     for notification in notifications:
-        cards.setdefault(notification.listing_id, notification)
+        shown_card = cards.get(notification.listing_id)
+        if shown_card is None or shown_card.search_id == notification.search_id:
+            cards[notification.listing_id] = notification  # the first search's newest card: the latest price
         name = one_line(search_names[notification.search_id])
         if name not in matched[notification.listing_id]:
             matched[notification.listing_id].append(name)

@@ -238,3 +238,17 @@ def test_tls_is_never_skipped_when_the_server_cannot_do_it(
 
     assert (report.deferred, smtp_server.messages) == (3, [])
     assert outbox(engine)[0].last_error.startswith(error)
+
+
+def test_two_new_lows_waiting_in_one_digest_show_the_newest(engine, shop, scan, smtp_server, make_settings) -> None:
+    search = shop.search(price_drop_pct=Decimal("10"))
+    listing = shop.listing(search, "100")
+    scan(search, [shop.observe(listing, price=Decimal("90"), previous_total="100")])
+    scan(search, [shop.observe(listing, price=Decimal("80"), previous_total="90")], minutes_later=15)
+
+    report = deliver_pending(engine, make_settings(smtp_server.port))
+
+    [message] = smtp_server.messages
+    text = message.get_body(("plain",)).get_content()
+    assert (report.sent, text.count(listing.title)) == (2, 1)
+    assert "dropped 11% from $90 to $80" in text and "from $100 to $90" not in text
