@@ -29,12 +29,11 @@ from models.bulk import insert_rows
 from models.settings import Settings
 from models.tables import Deal, DealReason, JunkKind, Search
 from scanner.alerts.outbox import queue_alerts
-from scanner.appraisal.market import MarketPrice
+from scanner.appraisal.market import MarketPrice, percent_of
 from scanner.appraisal.verdict import DEFAULT_DISCOUNT_PCT, SUSPICIOUS, Appraisal, Pool, Rules, Verdict, appraise
 from scanner.comparables import stored_candidates
 from scanner.observed import ObservedListing
 
-_PERCENT = Decimal("0.01")
 _NO_LEVEL = Decimal(0)
 #: The comparables kept on a deal for its "why"; the sample size counts them all.
 COMPARABLES_KEPT = 50
@@ -67,10 +66,6 @@ class Finding:
     @property
     def level(self) -> Decimal:
         return self.total if self.reason is DealReason.PRICE_DROP else _NO_LEVEL
-
-
-def _percent(part: Decimal, whole: Decimal) -> Decimal:
-    return (part * 100 / whole).quantize(_PERCENT)
 
 
 def _is_buyable(item: ObservedListing, now: datetime) -> bool:
@@ -125,7 +120,7 @@ def _rules_met(
     reference = alerted.last_total if alerted.last_total is not None else item.previous_total
     if search.price_drop_pct is not None and not item.is_new_match and reference is not None and reference > 0:
         drop = reference - total
-        drop_pct = _percent(drop, reference)
+        drop_pct = percent_of(drop, reference)
         if drop > 0 and drop >= settings.price_drop_min_amount and drop_pct >= search.price_drop_pct:
             findings.append(Finding(DealReason.PRICE_DROP, item, total, appraisal, reference, drop_pct))
     if search.alert_new_listings and item.is_new_match and not baseline:

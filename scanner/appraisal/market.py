@@ -36,7 +36,12 @@ class MarketPrice:
         """How far `total` is under the market, in percent (negative when above it)."""
         if self.median <= 0:
             return None
-        return ((self.median - total) * 100 / self.median).quantize(_HUNDREDTHS)
+        return percent_of(self.median - total, self.median)
+
+
+def percent_of(part: Decimal, whole: Decimal) -> Decimal:
+    """`part` as a percentage of `whole`, to two places: how far under a market, how deep a drop."""
+    return (part * 100 / whole).quantize(_HUNDREDTHS)
 
 
 def _median(ordered: Sequence[Decimal]) -> Decimal:
