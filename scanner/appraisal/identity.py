@@ -37,7 +37,6 @@ _JOINED_CODE = re.compile(r"(?<=[a-z])[-‐‑](?=\d)|(?<=\d)[-‐‑](?=[a-z]\b
 _STORAGE_SPLIT = re.compile(r"(\d+)\s*(gb|tb|go|to)\b")
 _DECIMAL_COMMA = re.compile(r"(\d),(\d)")
 _RUNS = re.compile(r"[^\W_]+")
-_ATOMS = re.compile(r"\d+|[^\W\d_]+")
 _SCRIPT_RUNS = re.compile(r"[a-z]+|\d+|[\u3040-\u309f\u30a0-\u30ff]+|[\u4e00-\u9fff々]+|[^\W\d_]+")
 
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
