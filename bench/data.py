@@ -36,6 +36,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 from sqlmodel import SQLModel
 
 from bench.options import Options
+from demo_market.families import CATEGORIES, LOCATIONS, Category, Family
 from models.db import create_db_engine
 from models.migrate import upgrade
 from models.settings import get_settings
@@ -43,7 +44,6 @@ from models.tables import Deal, Listing, PriceObservation, Search, SearchMatch, 
 from models.types import utcnow
 from scanner.appraisal.condition import condition_class
 from scanner.appraisal.identity import identify
-from scanner.demo_market.families import CATEGORIES, LOCATIONS, Category, Family
 
 DAY = 86_400
 HISTORY_WINDOW_DAYS = 29  # inside the Price history page's default "30 days"

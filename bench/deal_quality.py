@@ -34,13 +34,13 @@ from pathlib import Path
 
 from bench.measure import Figure, Samples, Target
 from bench.options import Options
+from demo_market import catalogue
+from demo_market.catalogue import EPOCH
 from models.settings import load_settings
 from models.tables import JunkKind
 from scanner.appraisal.junk import classify
 from scanner.appraisal.listing import candidate
 from scanner.appraisal.verdict import SUSPICIOUS_FRACTION, Appraisal, Candidate, Pool, Rules, Verdict, appraise
-from scanner.demo_market import catalogue
-from scanner.demo_market.catalogue import EPOCH
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData
 

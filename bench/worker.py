@@ -38,8 +38,8 @@ import scanner.queue
 from bench.databases import postgres
 from bench.options import Options
 from bench.queues import redis_queue
+from demo_market import DemoMarket
 from models.tables import TaskLog, TaskStatus
-from scanner.demo_market import DemoMarket
 from scanner.tasks import rescan
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,13 +13,10 @@ from typing import NoReturn
 
 import scanner.commands
 from models.settings import SettingsError, get_settings
+from scanner.commands import UsageError
 from scanner.logs import configure_logging
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class UsageError(Exception):
-    """A command was given something it cannot work with; the message says what."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -29,22 +26,22 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _assemble() -> tuple[argparse.ArgumentParser, set[str]]:
     parser = OneLineParser(prog="python -m scanner", description="Deal Scout worker and operations commands.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for module_info in sorted(pkgutil.iter_modules(scanner.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"scanner.commands.{module_info.name}")
         module.register(commands)
-    return parser
+    return parser, set(commands.choices)
 
 
-def command_names(parser: argparse.ArgumentParser | None = None) -> set[str]:
+def build_parser() -> argparse.ArgumentParser:
+    return _assemble()[0]
+
+
+def command_names() -> set[str]:
     """The top-level commands, so tests can check that compose.yaml only names real ones."""
-    parser = parser or build_parser()
-    for action in parser._subparsers._group_actions if parser._subparsers else []:
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
-    return set()
+    return _assemble()[1]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,43 +29,14 @@ from models.bulk import insert_rows
 from models.settings import Settings
 from models.tables import Deal, DealReason, JunkKind, Search
 from scanner.alerts.outbox import queue_alerts
-from scanner.appraisal.market import MarketPrice, percent_of
+from scanner.appraisal.market import percent_of
 from scanner.appraisal.verdict import DEFAULT_DISCOUNT_PCT, SUSPICIOUS, Appraisal, Pool, Rules, Verdict, appraise
 from scanner.comparables import stored_candidates
+from scanner.findings import Finding
 from scanner.observed import ObservedListing
 
-_NO_LEVEL = Decimal(0)
 #: The comparables kept on a deal for its "why"; the sample size counts them all.
 COMPARABLES_KEPT = 50
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One reason one observed listing is a deal, with the figures the alert shows."""
-
-    reason: DealReason
-    observed: ObservedListing
-    total: Decimal
-    appraisal: Appraisal
-    drop_from: Decimal | None = None  # for PRICE_DROP: the price it dropped from
-    drop_pct: Decimal | None = None  # for PRICE_DROP: % below that price
-
-    @property
-    def market(self) -> MarketPrice | None:
-        return self.appraisal.market
-
-    @property
-    def score(self) -> Decimal | None:
-        """% under the market price (negative above it), when there is one."""
-        return self.market.percent_under(self.total) if self.market else None
-
-    @property
-    def suspicious(self) -> bool:
-        return self.appraisal.excluded_reason == SUSPICIOUS
-
-    @property
-    def level(self) -> Decimal:
-        return self.total if self.reason is DealReason.PRICE_DROP else _NO_LEVEL
 
 
 def _is_buyable(item: ObservedListing, now: datetime) -> bool:

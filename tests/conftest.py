@@ -39,10 +39,10 @@ from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 import models.tables  # noqa: E402,F401
+from demo_market import DemoMarket  # noqa: E402
 from models.db import create_db_engine  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 from models.settings import load_settings  # noqa: E402
-from scanner.demo_market import DemoMarket  # noqa: E402
 from scanner.queue import make_huey  # noqa: E402
 from tests.clock import Clock  # noqa: E402
 

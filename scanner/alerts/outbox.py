@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
@@ -27,9 +26,7 @@ from models.tables import Notification, NotificationStatus, Search
 from models.types import utcnow
 from scanner.alerts.render import build_digest, render_alert
 from scanner.alerts.smtp import DeliveryError, Mailer
-
-if TYPE_CHECKING:
-    from scanner.deals import Finding
+from scanner.findings import Finding
 
 log = logging.getLogger(__name__)
 

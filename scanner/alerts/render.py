@@ -15,16 +15,13 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from models.tables import DealReason, Marketplace, Notification, Search
-
-if TYPE_CHECKING:
-    from scanner.deals import Finding
+from scanner.findings import Finding
 
 SUBJECT_MAX = 300
 _TITLE_IN_SUBJECT = 90

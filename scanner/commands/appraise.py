@@ -14,10 +14,11 @@ from typing import Any
 from models.settings import get_settings
 from scanner.appraisal.listing import appraise_page
 from scanner.appraisal.verdict import Appraisal, Candidate, Rules
+from scanner.commands import Commands
 from scanner.commands.parse import add_saved_page_arguments, print_json, saved_listings
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser(
         "appraise", help="judge every listing of a saved page against the page's own comparables; print JSON"
     )

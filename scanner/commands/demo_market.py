@@ -12,9 +12,9 @@ import signal
 from types import FrameType
 from urllib.parse import urlsplit
 
+from demo_market import FAIL_MODES, DemoMarket
 from models.settings import get_settings
-from scanner.cli import UsageError
-from scanner.demo_market import FAIL_MODES, DemoMarket
+from scanner.commands import Commands, UsageError
 from scanner.logs import configure_logging
 
 
@@ -38,7 +38,7 @@ def _not_negative(text: str) -> int:
     return value
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("demo-market", help="serve the local demo marketplace (offline sample data)")
     parser.add_argument("--host", help="address to listen on (default: the host of DEMO_MARKET_URL)")
     parser.add_argument("--port", type=_not_negative, help="port (default: the port of DEMO_MARKET_URL)")

@@ -8,9 +8,10 @@ import json
 
 from models.db import get_engine
 from models.settings import get_settings
+from scanner.commands import Commands
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("health", help="check database, Redis, queue, workers and SMTP; exit 1 if unhealthy")
     parser.add_argument(
         "--detailed", action="store_true",

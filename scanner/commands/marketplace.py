@@ -11,12 +11,13 @@ from models.settings import get_settings
 from models.tables import Marketplace, MarketplaceState
 from models.types import utcnow
 from scanner import breaker
+from scanner.commands import Commands
 from scanner.table import print_table
 
 _NAMES = [m.value for m in Marketplace]
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("marketplace", help="pause, resume or show marketplaces (breaker and pause state)")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
 

@@ -7,9 +7,10 @@ import argparse
 from models.db import get_engine
 from models.migrate import current_revision, upgrade
 from models.settings import get_settings
+from scanner.commands import Commands
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("migrate", help="apply database migrations (idempotent)")
     parser.set_defaults(handler=run)
 

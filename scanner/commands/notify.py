@@ -11,10 +11,10 @@ import argparse
 from models.db import get_engine
 from models.settings import get_settings
 from scanner.alerts import deliver_pending, requeue_failed
-from scanner.cli import UsageError
+from scanner.commands import Commands, UsageError
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("notify", help="send pending deal alerts now")
     parser.add_argument(
         "--retry-failed",

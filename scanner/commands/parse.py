@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 from models.tables import Marketplace
-from scanner.cli import UsageError
+from scanner.commands import Commands, UsageError
 from scanner.errors import ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("parse", help="parse a saved marketplace response and print its listings as JSON")
     add_saved_page_arguments(parser)
     parser.set_defaults(handler=run)

@@ -11,9 +11,10 @@ import argparse
 
 from models.db import get_engine
 from models.settings import get_settings
+from scanner.commands import Commands
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("prune", help="delete task logs, sent alerts and heartbeats past their retention now")
     parser.set_defaults(handler=run)
 

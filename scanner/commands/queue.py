@@ -17,7 +17,7 @@ from typing import Any
 from huey import Huey
 from huey.api import Task
 
-from scanner.cli import UsageError
+from scanner.commands import Commands, UsageError
 from scanner.table import print_table
 
 PURGE_IS_SAFE = (
@@ -28,7 +28,7 @@ PURGE_IS_SAFE = (
 )
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("queue", help="queue depth, pending tasks and locks; purge or unlock")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
 

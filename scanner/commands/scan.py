@@ -9,11 +9,11 @@ import uuid
 from models import crud
 from models.db import get_engine, session_scope
 from models.settings import get_settings
-from scanner.cli import UsageError
+from scanner.commands import Commands, UsageError
 from scanner.scan import run_scan
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("scan", help="scan one search now, in the foreground, and print a JSON summary")
     parser.add_argument("search_id", type=int)
     parser.set_defaults(handler=run)

@@ -13,7 +13,7 @@ from models.db import get_engine, session_scope
 from models.schemas import SearchInput, field_errors
 from models.settings import get_settings
 from models.tables import Condition, Marketplace, Search
-from scanner.cli import UsageError
+from scanner.commands import Commands, UsageError
 from scanner.table import print_table
 
 
@@ -25,7 +25,7 @@ def money(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"not an amount: '{text}'") from None
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("search", help="add or list saved searches")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
 

@@ -18,13 +18,13 @@ from models.db import get_engine
 from models.queries import ops
 from models.settings import get_settings
 from models.types import utcnow
-from scanner.cli import UsageError
+from scanner.commands import Commands, UsageError
 from scanner.table import print_table
 
 EXAMPLE_WIDTH = 70
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("tasks", help="failed tasks by marketplace and error class; slow searches")
     reports = parser.add_subparsers(dest="report", required=True, metavar="REPORT", parser_class=type(parser))
 

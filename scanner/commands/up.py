@@ -22,12 +22,12 @@ from models import crud
 from models.db import get_engine, session_scope
 from models.schemas import SearchInput
 from models.settings import Settings, get_settings
-from scanner.commands import migrate
+from scanner.commands import Commands, migrate
 
 GRACE_SECONDS = 15
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("up", help="migrate, then run worker and dashboard together (make run)")
     parser.set_defaults(handler=run)
 

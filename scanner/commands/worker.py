@@ -21,6 +21,7 @@ from huey.consumer import Consumer
 
 from models.db import get_engine
 from models.settings import Settings, get_settings
+from scanner.commands import Commands
 from scanner.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 POLL_MAX_DELAY_SECONDS = 1.0
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("worker", help="run the background worker (Huey consumer, health and metrics)")
     parser.add_argument("--threads", type=int, help="worker threads (default: WORKER_THREADS)")
     parser.add_argument(

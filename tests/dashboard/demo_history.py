@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from demo_market import catalogue
 from models import crud
 from models.schemas import SearchInput
 from models.tables import Deal, DealReason, Listing, ListingStatus, PriceObservation, SearchMatch
-from scanner.demo_market import catalogue
 
 STEP = timedelta(minutes=20)
 DEAL_DISCOUNT_PCT = Decimal(25)

@@ -24,11 +24,11 @@ from urllib.error import URLError
 import pytest
 from sqlmodel import Session, func, select
 
+from demo_market import DemoMarket
 from models.db import create_db_engine
 from models.migrate import upgrade
 from models.tables import PriceObservation, Search, TaskLog, TaskStatus
 from models.types import utcnow
-from scanner.demo_market import DemoMarket
 from tests.dashboard.demo_history import seed_demo_history
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,10 +16,10 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from demo_market import DemoMarket, catalogue, pages
+from demo_market.catalogue import DemoListing
 from models.settings import get_settings
 from models.tables import JunkKind
-from scanner.demo_market import DemoMarket, catalogue, pages
-from scanner.demo_market.catalogue import DemoListing
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from demo_market import catalogue
+from demo_market.catalogue import DEAL_CEILING, DemoListing
+from demo_market.families import CATEGORIES, Family
 from models.tables import JunkKind
-from scanner.demo_market import catalogue
-from scanner.demo_market.catalogue import DEAL_CEILING, DemoListing
-from scanner.demo_market.families import CATEGORIES, Family
 from tests.clock import MOMENT
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,10 +19,10 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from demo_market import DemoMarket, catalogue
+from demo_market.catalogue import DemoListing
 from models.tables import Condition
 from scanner.cli import main
-from scanner.demo_market import DemoMarket, catalogue
-from scanner.demo_market.catalogue import DemoListing
 from scanner.marketplaces.demo import DemoAdapter
 from tests.clock import Clock
 
@@ -51,7 +51,7 @@ def test_the_same_query_time_and_seed_give_the_same_page(market: DemoMarket, clo
 def test_the_catalogue_does_not_depend_on_the_process(clock: Clock) -> None:
     """Seeds are strings hashed by `random`, not `hash()`: another interpreter sees the same market."""
     script = (
-        "import sys, datetime, hashlib; from scanner.demo_market import catalogue;"
+        "import sys, datetime, hashlib; from demo_market import catalogue;"
         "now = datetime.datetime.fromisoformat(sys.argv[1]);"
         "print(hashlib.sha256(repr(catalogue.search('camera', now)).encode()).hexdigest())"
     )

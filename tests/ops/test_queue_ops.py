@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from huey import Huey
 
-from scanner.cli import UsageError
+from scanner.commands import UsageError
 from scanner.commands import queue as queue_command
 from scanner.commands.queue import held_locks, queue_status
 

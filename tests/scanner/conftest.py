@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 
 import scanner.queue
 import scanner.tasks
+from demo_market import DemoMarket
 from models import settings as settings_module
 from models.settings import Settings
-from scanner.demo_market import DemoMarket
 
 
 @dataclass

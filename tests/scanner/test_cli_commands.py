@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from scanner.demo_market import DemoMarket
+from demo_market import DemoMarket
 
 ROOT = Path(__file__).resolve().parents[2]
 

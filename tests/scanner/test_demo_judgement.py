@@ -9,12 +9,12 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from demo_market import DemoMarket, catalogue
 from models import crud
 from models.schemas import SearchInput
 from models.settings import Settings
 from models.tables import Deal, Listing
 from scanner.commands.up import EXAMPLE_SEARCHES
-from scanner.demo_market import DemoMarket, catalogue
 from scanner.scan import run_scan
 from tests.clock import Clock
 

@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 import scanner.scan
+from demo_market import DemoMarket
 from models import crud
 from models.schemas import SearchInput
 from models.settings import Settings
 from models.tables import Listing, PriceObservation, Search, SearchMatch, TaskLog, TaskStatus
 from models.types import utcnow
 from scanner import breaker
-from scanner.demo_market import DemoMarket
 from scanner.marketplaces.demo import DemoAdapter
 from scanner.scan import run_scan
 from scanner.tasks import ScanIncomplete, scan_search

@@ -11,12 +11,12 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from demo_market import DemoMarket
 from models import crud
 from models.schemas import SearchInput
 from models.settings import Settings
 from models.tables import Search, SearchStatus, TaskLog, TaskStatus
 from models.types import utcnow
-from scanner.demo_market import DemoMarket
 from scanner.scan import run_scan
 from scanner.schedule import CLAIM_LEASE, DISPATCH_BATCH, SCAN_ABANDONED_AFTER, claim_due_searches, is_stale
 from scanner.tasks import dispatch_due_scans, rescan, scan_lock, scan_search

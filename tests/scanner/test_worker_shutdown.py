@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 import scanner.queue
+from demo_market import DemoMarket
 from models import crud
 from models.db import create_db_engine
 from models.migrate import upgrade
@@ -24,7 +25,6 @@ from models.schemas import SearchInput
 from models.settings import load_settings
 from models.tables import Listing, TaskLog, TaskStatus
 from models.types import utcnow
-from scanner.demo_market import DemoMarket
 from scanner.queue import make_huey
 from scanner.tasks import rescan, scan_search
 from tests.ops.conftest import free_port

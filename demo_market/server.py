@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from models.tables import Condition
 from models.types import utcnow
-from scanner.demo_market import catalogue, pages, pictures
-from scanner.demo_market.families import CATEGORIES
+from demo_market import catalogue, pages, pictures
+from demo_market.families import CATEGORIES
 
 FailMode = Literal["429", "500", "timeout", "truncate", "markup"]
 FAIL_MODES: tuple[str, ...] = get_args(FailMode)

@@ -18,7 +18,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from models.tables import Condition
-from scanner.demo_market.catalogue import DemoListing
+from demo_market.catalogue import DemoListing
 
 PER_PAGE = 20
 

@@ -34,7 +34,7 @@ from itertools import accumulate
 from typing import Literal
 
 from models.tables import Condition, JunkKind
-from scanner.demo_market.families import (
+from demo_market.families import (
     CATEGORIES,
     COMMON_EXTRAS,
     FOR_PARTS_TITLES,
