@@ -243,7 +243,7 @@ class _Writer:
     def timestamp(self, seconds_ago: str) -> str:
         return self.dialect.epoch_to_timestamp.format(f":now - ({seconds_ago})")
 
-    def money(self, cents: str) -> str:
+    def cents_sql(self, cents: str) -> str:
         return self.dialect.cents_to_money.format(cents)
 
     def insert_series(self, count: int, statement: str) -> None:
@@ -277,9 +277,9 @@ class _Writer:
             SELECT n, {marketplace}, CAST(n AS TEXT), k.family || {_pick(_hash("n", 13, 7), TITLE_ENDINGS)},
                 'https://' || {marketplace} || '.example/item/' || CAST(n AS TEXT),
                 :picture_base || k.code || CAST(n AS TEXT) || '.svg',
-                {self.money(item.price_cents("k.market_dollars"))}, {self.money(item.price_cents("k.market_dollars"))},
+                {self.cents_sql(item.price_cents("k.market_dollars"))}, {self.cents_sql(item.price_cents("k.market_dollars"))},
                 'USD',
-                CASE WHEN {item.shipping_cents} = 0 THEN NULL ELSE {self.money(item.shipping_cents)} END,
+                CASE WHEN {item.shipping_cents} = 0 THEN NULL ELSE {self.cents_sql(item.shipping_cents)} END,
                 {_pick(_hash("n", 19, len(CONDITIONS)), CONDITIONS)}, {_pick(_hash("n", 17, len(LOCATIONS)), LOCATIONS)},
                 'seller' || CAST(n % 4999 AS TEXT), {item.status}, k.product_key, {_pick(_hash("n", 19, len(CONDITIONS)), CONDITION_CLASSES)},
                 {self.timestamp(item.first_seen_ago)}, {self.timestamp(item.last_seen_ago)}
@@ -295,7 +295,7 @@ class _Writer:
             self.sizes.observations,
             f"""INSERT INTO price_observation (listing_id, observed_at, price, currency)
             SELECT o.i, {self.timestamp(item.seen_ago("o.k", "o.c"))},
-                {self.money(f"{item.price_cents('k.market_dollars')} * (1000 + (o.c - 1 - o.k) * 300 / o.c) / 1000")},
+                {self.cents_sql(f"{item.price_cents('k.market_dollars')} * (1000 + (o.c - 1 - o.k) * 300 / o.c) / 1000")},
                 'USD'
             FROM (
                 SELECT CASE WHEN t.busy THEN 1 + (t.m - 1) % :history_listings
@@ -330,9 +330,9 @@ class _Writer:
             self.sizes.deals,
             f"""INSERT INTO deal (id, search_id, listing_id, reason, total_price, currency, score, market_price,
                 sample_size, detected_at, dismissed)
-            SELECT x.d, {item.search}, x.i, {reason}, {self.money(total)}, 'USD',
-                CASE WHEN {reason} = 'new_listing' THEN NULL ELSE {self.money(f"({market} - {total}) * 100 / {market} * 100")} END,
-                CASE WHEN {reason} = 'new_listing' THEN NULL ELSE {self.money(market)} END,
+            SELECT x.d, {item.search}, x.i, {reason}, {self.cents_sql(total)}, 'USD',
+                CASE WHEN {reason} = 'new_listing' THEN NULL ELSE {self.cents_sql(f"({market} - {total}) * 100 / {market} * 100")} END,
+                CASE WHEN {reason} = 'new_listing' THEN NULL ELSE {self.cents_sql(market)} END,
                 CASE WHEN {reason} = 'new_listing' THEN NULL ELSE 5 + x.d % 40 END,
                 {self.timestamp(item.seen_ago(_hash("x.d", 13, 10), "10"))},
                 x.d % 9 = 0

@@ -1,7 +1,7 @@
 """Every change the dashboard makes, each in its own transaction and followed by a cache refresh.
 
-Searches are written through `models.crud`, marketplace switches through `scanner.breaker`,
-the outbox through `scanner.alerts.outbox` and scans are enqueued through `scanner.tasks`, so the
+Searches are written through `models.crud`, marketplace switches and the outbox through
+`models.operations`, and scans are enqueued through the worker's public `scanner.api`, so the
 dashboard and the CLI change things the same way.
 """
 
@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dashboard import data, resources
-from models import crud
+from models import crud, operations
 from models.db import session_scope
 from models.schemas import SearchInput
 from models.tables import SearchStatus
 from models.types import utcnow
-from scanner import breaker, tasks
-from scanner.alerts.outbox import requeue_failed
+from scanner import api
 
 
 def save_search(search_id: int | None, search: SearchInput) -> int:
@@ -49,23 +48,23 @@ def dismiss_deals(deal_ids: Iterable[int]) -> int:
 
 def rescan(search_id: int) -> str:
     """Enqueue a scan ahead of the schedule; returns the task id. Raises when the queue is down."""
-    return tasks.rescan(search_id)
+    return api.rescan(resources.queue(), search_id)
 
 
 def pause_marketplace(marketplace: str, reason: str) -> None:
     with session_scope(resources.engine()) as session:
-        breaker.pause(session, marketplace, reason, utcnow())
+        operations.pause_marketplace(session, marketplace, reason, utcnow())
     data.refresh()
 
 
 def resume_marketplace(marketplace: str) -> None:
     with session_scope(resources.engine()) as session:
-        breaker.resume(session, marketplace, utcnow())
+        operations.resume_marketplace(session, marketplace, utcnow())
     data.refresh()
 
 
 def retry_failed_notifications() -> int:
     """Put failed alerts back to pending with fresh attempts; returns how many."""
-    count = requeue_failed(resources.engine())
+    count = operations.requeue_failed_alerts(resources.engine())
     data.refresh()
     return count

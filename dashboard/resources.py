@@ -7,8 +7,9 @@ from huey import Huey
 from sqlalchemy.engine import Engine
 
 from models.db import get_engine
+from models.health import HealthChecker
 from models.settings import Settings, get_settings
-from scanner.health import HealthChecker
+from scanner import api
 
 
 @st.cache_resource
@@ -23,9 +24,8 @@ def engine() -> Engine:
 
 @st.cache_resource
 def queue() -> Huey:
-    from scanner.queue import huey
-
-    return huey
+    """The queue the workers consume: the dashboard reads its depth and enqueues rescans on it."""
+    return api.open_queue(settings())
 
 
 @st.cache_resource

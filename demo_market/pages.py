@@ -117,12 +117,12 @@ def paginate(results: Sequence[DemoListing], number: int, per_page: int = PER_PA
     return Page(results[start : start + per_page], number, max(1, math.ceil(len(results) / per_page)), len(results))
 
 
-def money(amount: Decimal) -> str:
+def dollars(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
-def _whole_money(amount: Decimal) -> str:
-    return f"${amount:,.0f}" if amount == amount.to_integral_value() else money(amount)
+def _whole_dollars(amount: Decimal) -> str:
+    return f"${amount:,.0f}" if amount == amount.to_integral_value() else dollars(amount)
 
 
 def price_text(listing: DemoListing) -> str:
@@ -132,14 +132,14 @@ def price_text(listing: DemoListing) -> str:
     if listing.price_kind == "free":
         return "Free"
     if listing.price_high is not None:
-        return f"{_whole_money(listing.price)} – {_whole_money(listing.price_high)}"
-    return money(listing.price)
+        return f"{_whole_dollars(listing.price)} – {_whole_dollars(listing.price_high)}"
+    return dollars(listing.price)
 
 
 def shipping_text(shipping: Decimal | None) -> str:
     if shipping is None:
         return "Local pickup only"
-    return "Free shipping" if shipping == 0 else f"+{money(shipping)} shipping"
+    return "Free shipping" if shipping == 0 else f"+{dollars(shipping)} shipping"
 
 
 def _document(title: str, head: str, body: str) -> str:
@@ -156,7 +156,7 @@ def _document(title: str, head: str, body: str) -> str:
 
 def _details(listing: DemoListing, theme: Theme) -> str:
     """Price, shipping, place, condition, seller and status: the same on a card and an item page."""
-    was = f' <s class="{theme.was}">{money(listing.original_price)}</s>' if listing.original_price else ""
+    was = f' <s class="{theme.was}">{dollars(listing.original_price)}</s>' if listing.original_price else ""
     badge = (
         f'<span class="{theme.badge} {theme.badge}--{listing.status}">{listing.status.capitalize()}</span>\n'
         if listing.status != "active"

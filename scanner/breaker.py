@@ -4,7 +4,8 @@
 After `BREAKER_FAILURE_THRESHOLD` consecutive failures a marketplace is skipped until the
 cool-down ends; then exactly one worker wins the trial (a compare-and-set on the row) and its
 result closes or re-opens the breaker. A trial whose worker died is retried after another
-cool-down.
+cool-down. The operator's pause and resume are core services (`models.operations`): the
+dashboard and the CLI call them without loading the worker.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session
 
-from models.db import dialect_insert
+from models.operations import marketplace_state
 from models.settings import Settings
 from models.tables import BreakerState, MarketplaceState
 from scanner.errors import ErrorClass
@@ -33,16 +34,9 @@ class Gate:
     trial: bool = False
 
 
-def _state(session: Session, marketplace: str) -> MarketplaceState:
-    session.execute(dialect_insert(session, MarketplaceState).values(marketplace=marketplace).on_conflict_do_nothing())
-    state = session.get(MarketplaceState, marketplace, populate_existing=True)
-    assert state is not None
-    return state
-
-
 def check(session: Session, marketplace: str, now: datetime, settings: Settings) -> Gate:
     """May this marketplace be scanned now? Claims the half-open trial when it is due."""
-    state = _state(session, marketplace)
+    state = marketplace_state(session, marketplace)
     if state.paused:
         return Gate(False, f"paused: {state.pause_reason or 'no reason given'}")
     if state.breaker_state is BreakerState.CLOSED:
@@ -82,7 +76,7 @@ def record_success(session: Session, marketplace: str, now: datetime) -> None:
 
 
 def record_failure(session: Session, marketplace: str, error_class: ErrorClass, now: datetime, settings: Settings) -> None:
-    state = _state(session, marketplace)
+    state = marketplace_state(session, marketplace)
     if error_class in _NOT_THE_MARKETPLACE:
         return
     failures = state.consecutive_failures + 1
@@ -99,29 +93,3 @@ def record_failure(session: Session, marketplace: str, error_class: ErrorClass, 
             "open_until": now + timedelta(seconds=settings.breaker_cooldown_seconds),
         }
     session.execute(update(MarketplaceState).where(MarketplaceState.marketplace == marketplace).values(**values))
-
-
-def pause(session: Session, marketplace: str, reason: str, now: datetime) -> None:
-    _state(session, marketplace)
-    session.execute(
-        update(MarketplaceState)
-        .where(MarketplaceState.marketplace == marketplace)
-        .values(paused=True, pause_reason=reason, updated_at=now)
-    )
-
-
-def resume(session: Session, marketplace: str, now: datetime) -> None:
-    """Unpause and close the breaker: the operator says the marketplace is fine again."""
-    _state(session, marketplace)
-    session.execute(
-        update(MarketplaceState)
-        .where(MarketplaceState.marketplace == marketplace)
-        .values(
-            paused=False,
-            pause_reason=None,
-            breaker_state=BreakerState.CLOSED,
-            consecutive_failures=0,
-            open_until=None,
-            updated_at=now,
-        )
-    )

@@ -1,21 +1,19 @@
 """How the dashboard words things: money, relative times, reasons, junk kinds, how a price compares
 with its market, how sure that market is, and marketplace names.
 
-Money and marketplace names come from the alert renderer, so a deal reads the same in the
-e-mail and on the page."""
+Money, times and marketplace names come from the core's `models.formatting`, so a deal reads
+the same in the e-mail, on the page and in the CLI."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
+from models.formatting import ago, confidence_word, marketplace_name, money, relative, safe_url
 from models.tables import DealReason, JunkKind, Marketplace
-from models.types import utcnow
-from scanner.alerts.render import confidence_word, marketplace_name, money, safe_url
 
 __all__ = [
     "JUNK_LABELS", "REASON_LABELS", "ago", "browser_zone", "confidence_label", "marketplace_name", "money", "relative",
@@ -46,30 +44,6 @@ MARKETPLACE_HELP = {
     Marketplace.MERCARI: "Mercari",
     Marketplace.JSONLD: "any shop page with schema.org product data",
 }
-
-
-def _span(delta: timedelta) -> str:
-    seconds = int(abs(delta.total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        hours, minutes = divmod(seconds // 60, 60)
-        return f"{hours} h {minutes} min" if minutes and hours < 6 else f"{hours} h"
-    return f"{seconds // 86400} d"
-
-
-def relative(moment: datetime, now: datetime | None = None) -> str:
-    """`in 5 min`, `3 h ago`, `now` — for schedules and "last seen" columns."""
-    delta = moment - (now or utcnow())
-    if abs(delta) < timedelta(seconds=30):
-        return "now"
-    return f"in {_span(delta)}" if delta > timedelta(0) else f"{_span(delta)} ago"
-
-
-def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    return relative(moment, now) if moment else "never"
 
 
 def browser_zone() -> ZoneInfo:

@@ -15,9 +15,9 @@ import streamlit as st
 from dashboard import actions, data, resources
 from dashboard.components.formatting import marketplace_name, relative
 from models.queries.searches import ScanProgress, ScanState
+from models.secrets import mask_secrets, secret_values
 from models.tables import TaskStatus
 from models.types import utcnow
-from scanner.logs import mask_secrets, secret_values
 
 POLL_EVERY = timedelta(seconds=2)
 QUEUED_TOO_LONG = timedelta(minutes=2)

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import data
-from scanner.health import DOWN
+from models.health import DOWN
 
 
 def database_problem(report: dict[str, Any]) -> str | None:

@@ -1,5 +1,5 @@
 """E-mail alerts for deals: rendered and queued with the deal, delivered later as digests."""
 
-from scanner.alerts.outbox import DeliveryReport, count_pending, deliver_pending, requeue_failed
+from scanner.alerts.outbox import DeliveryReport, count_pending, deliver_pending
 
-__all__ = ["DeliveryReport", "count_pending", "deliver_pending", "requeue_failed"]
+__all__ = ["DeliveryReport", "count_pending", "deliver_pending"]

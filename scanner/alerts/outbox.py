@@ -114,18 +114,6 @@ def count_pending(engine: Engine) -> int:
         return session.exec(select(func.count()).select_from(Notification).where(pending)).one()
 
 
-def requeue_failed(engine: Engine) -> int:
-    """Give failed notifications a fresh set of attempts (after fixing the mail settings)."""
-    with Session(engine) as session, session.begin():
-        result = session.execute(
-            update(Notification)
-            .where(col(Notification.status) == NotificationStatus.FAILED)
-            .values(status=NotificationStatus.PENDING, attempts=0, last_error=None)
-            .execution_options(synchronize_session=False)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def deliver_pending(engine: Engine, settings: Settings, *, now: datetime | None = None) -> DeliveryReport:
     """Send every pending notification as one digest per recipient.
 

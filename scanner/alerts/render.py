@@ -12,29 +12,19 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from models.tables import DealReason, Marketplace, Notification, Search
+from models.formatting import confidence_word, marketplace_name, money, one_line, percent, safe_url
+from models.tables import DealReason, Notification, Search
 from scanner.findings import Finding
 
 SUBJECT_MAX = 300
 _TITLE_IN_SUBJECT = 90
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "CHF": "CHF "}
-_MARKETPLACE_NAMES = {
-    Marketplace.DEMO: "Demo market",
-    Marketplace.EBAY: "eBay",
-    Marketplace.CRAIGSLIST: "Craigslist",
-    Marketplace.FACEBOOK: "Facebook Marketplace",
-    Marketplace.MERCARI: "Mercari",
-    Marketplace.JSONLD: "Web shop",
-}
-
 _templates = Environment(
     loader=PackageLoader("scanner.alerts", "templates"),
     autoescape=select_autoescape(["html"]),
@@ -51,41 +41,6 @@ class Alert:
     subject: str
     text: str
     html: str
-
-
-def money(amount: Decimal, currency: str) -> str:
-    """`$1,299.99`, `$600` (no `.00`), `1,200 SEK` for currencies without a short symbol."""
-    number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-    symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{number}" if symbol else f"{number} {currency}"
-
-
-def percent(value: Decimal) -> str:
-    return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is absolute http(s) — never `javascript:`, `data:` or a relative path."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
-
-
-def one_line(text: str) -> str:
-    """Collapse whitespace, so marketplace text cannot break an e-mail header."""
-    return " ".join(text.split())
-
-
-def marketplace_name(marketplace: str) -> str:
-    try:
-        return _MARKETPLACE_NAMES[Marketplace(marketplace)]
-    except ValueError:
-        return marketplace
 
 
 def reason_line(search: Search, finding: Finding) -> str:
@@ -115,11 +70,6 @@ def reason_line(search: Search, finding: Finding) -> str:
 
 def _listings(count: int) -> str:
     return f"{count} comparable listing{'s' if count != 1 else ''}"
-
-
-def confidence_word(confidence: Decimal) -> str:
-    """How sure a market price is, in a word: high from 0.6, medium from 0.35, else low."""
-    return "high" if confidence >= Decimal("0.6") else "medium" if confidence >= Decimal("0.35") else "low"
 
 
 def why_line(finding: Finding) -> str | None:

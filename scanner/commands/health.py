@@ -21,7 +21,7 @@ def register(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanner.health import HealthChecker, is_healthy
+    from models.health import HealthChecker, is_healthy
     from scanner.queue import huey
 
     settings = get_settings()

@@ -6,11 +6,11 @@ import argparse
 
 from sqlmodel import select
 
+from models import operations
 from models.db import get_engine, session_scope
 from models.settings import get_settings
 from models.tables import Marketplace, MarketplaceState
 from models.types import utcnow
-from scanner import breaker
 from scanner.commands import Commands
 from scanner.table import print_table
 
@@ -36,14 +36,14 @@ def register(commands: Commands) -> None:
 
 def pause_marketplace(args: argparse.Namespace) -> int:
     with session_scope(get_engine(get_settings())) as session:
-        breaker.pause(session, args.name, args.reason, utcnow())
+        operations.pause_marketplace(session, args.name, args.reason, utcnow())
     print(f"{args.name}: paused ({args.reason}); scans of it are logged as skipped until `marketplace resume {args.name}`")
     return 0
 
 
 def resume_marketplace(args: argparse.Namespace) -> int:
     with session_scope(get_engine(get_settings())) as session:
-        breaker.resume(session, args.name, utcnow())
+        operations.resume_marketplace(session, args.name, utcnow())
     print(f"{args.name}: resumed, circuit breaker closed")
     return 0
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 
 from models.db import get_engine
+from models.operations import requeue_failed_alerts
 from models.settings import get_settings
-from scanner.alerts import deliver_pending, requeue_failed
+from scanner.alerts import deliver_pending
 from scanner.commands import Commands, UsageError
 
 
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     engine = get_engine(settings)
     if args.retry_failed and settings.smtp_configured:
-        print(f"failed notifications requeued: {requeue_failed(engine)}")
+        print(f"failed notifications requeued: {requeue_failed_alerts(engine)}")
     report = deliver_pending(engine, settings)
     if not report.smtp_configured:
         raise UsageError(report.summary())

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from models.db import get_engine
+from models.formatting import ago
 from models.queries import ops
 from models.settings import get_settings
 from models.types import utcnow
@@ -45,17 +46,6 @@ def _since(hours: float) -> datetime:
     if hours <= 0:
         raise UsageError(f"--hours must be positive, not {hours:g}")
     return utcnow() - timedelta(hours=hours)
-
-
-def ago(moment: datetime | None, now: datetime) -> str:
-    """`42s ago`, `17m ago`, `3h ago`, `2d ago`: what a tired person reads fastest."""
-    if moment is None:
-        return "never"
-    seconds = max(0, int((now - moment).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
 
 
 def _shorten(text: str | None, width: int = EXAMPLE_WIDTH) -> str:

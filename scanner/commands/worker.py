@@ -62,7 +62,9 @@ def create_consumer(queue: Huey, threads: int, settings: Settings) -> Consumer:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging(settings)
-    from scanner.health import HealthChecker, Heartbeat, serve_health
+    from models.health import HealthChecker
+    from scanner.health_server import serve_health
+    from scanner.heartbeat import Heartbeat
     from scanner.queue import huey
 
     load_tasks()

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from models.operations import requeue_failed_alerts
 from models.tables import Listing, Notification, NotificationStatus, Search
-from scanner.alerts import DeliveryReport, deliver_pending, requeue_failed
+from scanner.alerts import DeliveryReport, deliver_pending
 from scanner.deals import find_deals
 from scanner.observed import ObservedListing
 
@@ -161,7 +162,7 @@ def test_after_the_last_attempt_an_alert_is_failed_until_requeued(
     assert [(n.status, n.attempts) for n in outbox(engine)] == [("failed", 2)] * 3
     assert deliver_pending(engine, make_settings(smtp_server.port)).sent == 0
 
-    assert requeue_failed(engine) == 3
+    assert requeue_failed_alerts(engine) == 3
     assert [(n.status, n.attempts, n.last_error) for n in outbox(engine)] == [("pending", 0, None)] * 3
     assert deliver_pending(engine, make_settings(smtp_server.port)).sent == 3
 

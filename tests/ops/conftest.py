@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from models.health import HealthChecker
 from models.settings import Settings, load_settings
 from models.tables import (
     BreakerState,
@@ -44,7 +45,7 @@ from models.tables import (
     WorkerHeartbeat,
 )
 from models.types import utcnow
-from scanner.health import HealthChecker, HealthServer, serve_health
+from scanner.health_server import HealthServer, serve_health
 from scanner.queue import make_huey
 
 from ..conftest import REDIS_TEST_URL, require_redis

@@ -13,8 +13,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
 from models.db import create_db_engine
+from models.health import HealthChecker
 from models.settings import Settings, load_settings
-from scanner.health import HealthChecker, serve_health
+from scanner.health_server import serve_health
 from scanner.queue import make_huey
 
 from .conftest import Fetch, RedisForwarder, Seeded, Serve, fetch_json, forwarded_redis_url, free_port
@@ -143,7 +144,7 @@ def test_taken_port_is_logged_and_the_worker_carries_on(
     assert first is not None
     try:
         checker = HealthChecker(local_settings, sqlite_engine, queue)
-        with caplog.at_level(logging.WARNING, logger="scanner.health"):
+        with caplog.at_level(logging.WARNING, logger="scanner.health_server"):
             second = serve_health(checker, port=first.port, host="127.0.0.1")
         assert second is None
         assert f"NOT served: cannot listen on 127.0.0.1:{first.port}" in caplog.text

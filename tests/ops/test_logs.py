@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from models.secrets import mask_secrets
 from models.settings import load_settings
-from scanner.logs import configure_logging, mask_secrets, scan_logger
+from scanner.logs import configure_logging, scan_logger
 
 Configure = Callable[..., io.StringIO]
 

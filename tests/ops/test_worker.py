@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from models.db import create_db_engine
 from models.tables import WorkerHeartbeat
 from scanner.commands.worker import load_tasks
-from scanner.health import Heartbeat
+from scanner.heartbeat import Heartbeat
 from scanner.queue import huey
 
 from .conftest import NOW, ROOT, Fetch, free_port

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from models.operations import pause_marketplace, resume_marketplace
 from models.settings import Settings, load_settings
 from models.tables import BreakerState, MarketplaceState
 from scanner import breaker
@@ -91,9 +92,9 @@ def test_configuration_errors_do_not_trip_it(session: Session, settings: Setting
 
 def test_pause_skips_with_the_reason_and_resume_clears_everything(session: Session, settings: Settings) -> None:
     fail(session, settings, 3)
-    breaker.pause(session, "ebay", "eBay is blocking us", NOW)
+    pause_marketplace(session, "ebay", "eBay is blocking us", NOW)
     gate = breaker.check(session, "ebay", NOW, settings)
     assert not gate.allowed and gate.reason == "paused: eBay is blocking us"
-    breaker.resume(session, "ebay", NOW)
+    resume_marketplace(session, "ebay", NOW)
     assert breaker.check(session, "ebay", NOW, settings).allowed
     assert state(session).consecutive_failures == 0

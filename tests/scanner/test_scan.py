@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 import scanner.scan
 from demo_market import DemoMarket
 from models import crud
+from models.operations import pause_marketplace
 from models.schemas import SearchInput
 from models.settings import Settings
 from models.tables import Listing, PriceObservation, Search, SearchMatch, TaskLog, TaskStatus
@@ -213,7 +214,7 @@ def test_a_failure_while_storing_rolls_everything_back(
 def test_a_paused_marketplace_is_skipped_with_its_reason(engine: Engine, scan_settings: Settings) -> None:
     search_id = add_search(engine)
     with Session(engine) as session:
-        breaker.pause(session, "demo", "maintenance window", utcnow())
+        pause_marketplace(session, "demo", "maintenance window", utcnow())
         session.commit()
     summary = run_scan(engine, scan_settings, search_id, task_id="t1")
     assert summary.skipped == [{"marketplace": "demo", "reason": "paused: maintenance window"}]

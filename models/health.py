@@ -1,6 +1,6 @@
-"""Is Deal Scout healthy? One check shared by `GET /health`, `GET /health/detailed` and
-`python -m scanner health`, the worker heartbeat that check reads, and the small HTTP server
-the worker runs for health and `/metrics`.
+"""Is Deal Scout healthy? One check shared by `GET /health`, `GET /health/detailed`,
+`python -m scanner health` and the dashboard's status line; it lives in the core because all
+of them need it and none should load the worker to ask.
 
 Unhealthy (HTTP 503, exit 1) means work cannot happen: the database or the queue (Redis when
 configured) does not answer. Everything else that needs a person — no SMTP, no fresh worker
@@ -9,42 +9,35 @@ heartbeat, an open breaker, failed alerts — is a warning with a plain sentence
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import smtplib
-import socket
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 from huey import Huey
-from prometheus_client import CollectorRegistry
+from huey.storage import RedisStorage
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.db import ping, session_scope
+from models.db import ping
 from models.migrate import current_revision, head_revision
 from models.queries import ops
+from models.secrets import mask_secrets, secret_values
 from models.settings import Settings
-from models.tables import BreakerState, NotificationStatus, WorkerHeartbeat
+from models.tables import BreakerState, NotificationStatus
 from models.types import utcnow
-from scanner.logs import mask_secrets, secret_values
-from scanner.metrics import build_registry, render
-from scanner.queue import backend_name
-
-log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT_SECONDS = 3.0
 FAILURE_WINDOW = timedelta(hours=1)
 
 OK, WARNING, UNHEALTHY = "ok", "warning", "unhealthy"
 UP, DOWN, NOT_CONFIGURED, OUTDATED = "ok", "down", "not configured", "schema out of date"
+
+
+def queue_backend(queue: Huey) -> str:
+    """Which storage the queue really uses, for health output and the dashboard."""
+    return "redis" if isinstance(queue.storage, RedisStorage) else "sqlite"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -127,7 +120,7 @@ class HealthChecker:
             client.close()
 
     def _check_queue(self, found: _Findings) -> None:
-        found.body["queue_backend"] = backend_name(self.queue)
+        found.body["queue_backend"] = queue_backend(self.queue)
         found.body["queue_depth"] = found.body["queue_scheduled"] = None
         if found.body["redis"] == DOWN:
             return  # the queue lives in Redis: asking it again would only wait for the same failure
@@ -228,116 +221,3 @@ class HealthChecker:
 
 def is_healthy(report: dict[str, Any]) -> bool:
     return report["status"] != UNHEALTHY
-
-
-class Heartbeat:
-    """Stamps this process's `WorkerHeartbeat` row now and every `interval` from a daemon thread.
-
-    A failed write (database down) is logged once and retried on the next beat; the thread
-    never dies of it.
-    """
-
-    def __init__(self, engine: Engine, threads: int, interval: timedelta = ops.HEARTBEAT_INTERVAL) -> None:
-        self.engine = engine
-        self.threads = threads
-        self.interval = interval
-        self.hostname = socket.gethostname()
-        self.pid = os.getpid()
-        self.worker_id = f"{self.hostname}:{self.pid}"
-        self.started_at = utcnow()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
-        self._failing = False
-
-    def beat(self, now: datetime | None = None) -> None:
-        with session_scope(self.engine) as session:
-            session.merge(
-                WorkerHeartbeat(
-                    worker_id=self.worker_id,
-                    hostname=self.hostname,
-                    pid=self.pid,
-                    threads=self.threads,
-                    started_at=self.started_at,
-                    seen_at=now or utcnow(),
-                )
-            )
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.beat()
-                if self._failing:
-                    log.info("worker heartbeat written again")
-                self._failing = False
-            except Exception as error:  # noqa: BLE001  (a database outage must not kill the heartbeat)
-                if not self._failing:
-                    log.warning("cannot write the worker heartbeat (will keep trying): %s", error)
-                self._failing = True
-            if self._stop.wait(self.interval.total_seconds()):
-                return
-
-
-class HealthServer(ThreadingHTTPServer):
-    """`/health`, `/health/detailed` and `/metrics` for one worker process."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], checker: HealthChecker, registry: CollectorRegistry) -> None:
-        self.checker = checker
-        self.registry = registry
-        super().__init__(address, _Handler)
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: HealthServer
-
-    def do_GET(self) -> None:  # noqa: N802  (the name http.server looks for)
-        path = urlsplit(self.path).path.rstrip("/")
-        if path in ("/health", "/health/detailed"):
-            report = self.server.checker.check(detailed=path == "/health/detailed")
-            status = HTTPStatus.OK if is_healthy(report) else HTTPStatus.SERVICE_UNAVAILABLE
-            self._send(status, json.dumps(report, indent=2).encode(), "application/json")
-        elif path == "/metrics":
-            body, content_type = render(self.server.registry)
-            self._send(HTTPStatus.OK, body, content_type)
-        else:
-            self._send(HTTPStatus.NOT_FOUND, b"not found: try /health, /health/detailed or /metrics\n", "text/plain")
-
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (http.server's signature)
-        log.debug("health server: " + format, *args)
-
-
-def serve_health(checker: HealthChecker, port: int, host: str = "0.0.0.0") -> HealthServer | None:
-    """Serve health and metrics from a daemon thread; None (logged) when the port is taken,
-    so a second worker on the same machine runs on without its own endpoint."""
-    try:
-        server = HealthServer((host, port), checker, build_registry(checker.engine, checker.queue))
-    except OSError as error:
-        log.warning(
-            "health and metrics NOT served: cannot listen on %s:%s (%s); this worker carries on without "
-            "them (another worker on this machine probably has the port; set HEALTH_PORT per worker)",
-            host, port, error.strerror or error,
-        )
-        return None
-    threading.Thread(target=server.serve_forever, name="health-server", daemon=True).start()
-    log.info("health and metrics on http://%s:%s/health and /metrics", host, server.port)
-    return server
