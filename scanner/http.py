@@ -13,11 +13,12 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import requests
+from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -36,6 +37,29 @@ _CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"cf-challenge", b"challenge
 _CHALLENGE_TITLES = (b"pardon our interruption", b"are you a robot", b"attention required", b"robot check", b"security check")
 _TITLE = re.compile(rb"<title>([^<]*)")
 _CHALLENGE_SCAN_BYTES = 200_000
+# What an unreadable robots.txt means (RFC 9309 §2.3.1): a 4xx has no rules, a 5xx or no answer keeps us out.
+_NO_RULES = Protego.parse("")
+_STAY_OUT = Protego.parse("User-agent: *\nDisallow: /\n")
+
+
+@dataclass(frozen=True)
+class PoliteResponse:
+    """A response whose body was read under the size cap: the client hands adapters this rather
+    than a `requests.Response`, whose body it could only set through requests' internals."""
+
+    status_code: int
+    url: str
+    headers: Mapping[str, str]
+    content: bytes
+    encoding: str
+
+    @property
+    def text(self) -> str:
+        """The body decoded like `requests.Response.text`: bad bytes or an unknown charset never raise."""
+        try:
+            return self.content.decode(self.encoding, errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
 
 
 class CappedRetry(Retry):
@@ -73,11 +97,11 @@ def build_session(settings: Settings) -> requests.Session:
 
 
 class RobotsCache:
-    """robots.txt per host, fetched once an hour (RFC 9309: a 4xx means no rules, a 5xx or an
-    unreachable server means stay out)."""
+    """robots.txt per origin, parsed by Protego and fetched again after an hour (RFC 9309: a 4xx
+    means no rules; a 5xx, an unreachable server or an oversized file means stay out)."""
 
     def __init__(self) -> None:
-        self._parsers: dict[str, tuple[float, RobotFileParser]] = {}
+        self._rules: dict[str, tuple[float, Protego]] = {}
         self._origin_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -87,26 +111,22 @@ class RobotsCache:
         with self._lock:
             origin_lock = self._origin_locks.setdefault(origin, threading.Lock())
         with origin_lock:  # threads scanning one site wait for a single fetch of its robots.txt
-            cached = self._parsers.get(origin)
+            cached = self._rules.get(origin)
             if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL_SECONDS:
-                cached = self._parsers[origin] = (time.monotonic(), self._fetch(client, origin))
-        return cached[1].can_fetch(client.user_agent, url)
+                cached = self._rules[origin] = (time.monotonic(), self._fetch(client, origin))
+        return cached[1].can_fetch(url, client.user_agent)
 
     @staticmethod
-    def _fetch(client: PoliteClient, origin: str) -> RobotFileParser:
-        parser = RobotFileParser(f"{origin}/robots.txt")
+    def _fetch(client: PoliteClient, origin: str) -> Protego:
         try:
             response = client.request("GET", f"{origin}/robots.txt", classify=False)
         except ScanError:
-            parser.disallow_all = True
-            return parser
+            return _STAY_OUT
         if response.status_code >= 500:
-            parser.disallow_all = True
-        elif response.status_code >= 400:
-            parser.allow_all = True
-        else:
-            parser.parse(response.text.splitlines())
-        return parser
+            return _STAY_OUT
+        if response.status_code >= 400:
+            return _NO_RULES
+        return Protego.parse(response.text)
 
 
 _ROBOTS = RobotsCache()
@@ -144,7 +164,7 @@ class PoliteClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         respect_robots: bool = True,
-    ) -> requests.Response:
+    ) -> PoliteResponse:
         if respect_robots and not self.robots.allowed(self, url):
             raise ScanError(ErrorClass.ROBOTS_DISALLOWED, f"robots.txt of {urlsplit(url).netloc} disallows {url}")
         return self.request("GET", url, params=params, headers=headers)
@@ -157,10 +177,10 @@ class PoliteClient:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
-    ) -> requests.Response:
+    ) -> PoliteResponse:
         return self.request("POST", url, data=data, json=json_body, headers=headers, auth=auth)
 
-    def request(self, method: str, url: str, *, classify: bool = True, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str, *, classify: bool = True, **kwargs: Any) -> PoliteResponse:
         """Send one request under the rate limit and return it with its body read (capped).
 
         Redirects are followed here, not inside requests, so that every hop passes the
@@ -170,7 +190,7 @@ class PoliteClient:
                 raise ScanError(ErrorClass.NOT_ALLOWED, f"only http(s) URLs are fetched, not {url[:100]!r}")
             if self.url_guard is not None:
                 self.url_guard(url)
-            response = self._send(method, url, **kwargs)
+            response, body = self._send(method, url, **kwargs)
             if not response.is_redirect:
                 break
             url = urljoin(response.url, response.headers["Location"])
@@ -178,17 +198,27 @@ class PoliteClient:
                 method, kwargs = "GET", {key: value for key, value in kwargs.items() if key == "headers"}
         else:
             raise ScanError(ErrorClass.HTTP_ERROR, f"more than {MAX_REDIRECTS} redirects from {_short(url)}")
+        declared_charset = "charset=" in response.headers.get("Content-Type", "").lower()
+        result = PoliteResponse(
+            status_code=response.status_code,
+            url=response.url,
+            headers=response.headers,
+            content=body,
+            # requests would fall back to ISO-8859-1 for text/html and garble ä or 日本語.
+            encoding=(response.encoding or "utf-8") if declared_charset else "utf-8",
+        )
         if classify:
-            classify_response(response)
-        return response
+            classify_response(result)
+        return result
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _send(self, method: str, url: str, **kwargs: Any) -> tuple[requests.Response, bytes]:
+        """The response (its headers) and its body, read under the size cap."""
         self.rate_limiter.acquire(self.marketplace)
         timeout = (self.settings.http_connect_timeout_seconds, self.settings.http_read_timeout_seconds)
         self.requests_made += 1
         try:
             response = self.session.request(method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs)
-            self._read_capped(response)
+            return response, self._read_capped(response)
         except requests.Timeout as error:
             raise ScanError(ErrorClass.TIMEOUT, f"{method} {_short(url)} timed out: {type(error).__name__}") from None
         except requests.exceptions.RetryError as error:
@@ -199,9 +229,8 @@ class PoliteClient:
             raise ScanError(ErrorClass.CONNECTION, f"{method} {_short(url)}: cannot connect") from None
         except requests.RequestException as error:
             raise ScanError(ErrorClass.CONNECTION, f"{method} {_short(url)}: {type(error).__name__}") from None
-        return response
 
-    def _read_capped(self, response: requests.Response) -> None:
+    def _read_capped(self, response: requests.Response) -> bytes:
         limit = self.settings.http_max_response_bytes
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -213,13 +242,10 @@ class PoliteClient:
             if len(body) > limit:
                 response.close()
                 raise ScanError(ErrorClass.TOO_LARGE, f"{_short(response.url)} exceeds {limit} bytes")
-        response._content = bytes(body)  # noqa: SLF001  (what requests itself does when reading)
-        if "charset=" not in response.headers.get("Content-Type", "").lower():
-            # requests would fall back to ISO-8859-1 for text/html and garble ä or 日本語.
-            response.encoding = "utf-8"
+        return bytes(body)
 
 
-def classify_response(response: requests.Response) -> None:
+def classify_response(response: PoliteResponse) -> None:
     """Raise the `ScanError` a blocked or failed response deserves; return for a usable one."""
     status = response.status_code
     url = _short(response.url)
@@ -247,7 +273,7 @@ def _is_challenge(body: bytes) -> bool:
     return any(phrase in title for title in _TITLE.findall(page) for phrase in _CHALLENGE_TITLES)
 
 
-def _retry_after_seconds(response: requests.Response) -> float | None:
+def _retry_after_seconds(response: PoliteResponse) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None

@@ -14,6 +14,7 @@ Two kinds, so the numbers stay right however many workers run:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -25,7 +26,6 @@ from prometheus_client import (
     Histogram,
     disable_created_metrics,
     generate_latest,
-    values,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric, StateSetMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -78,8 +78,9 @@ def record_scan(
 
 
 def multiprocess_mode() -> bool:
-    """Whether prometheus-client chose its multiprocess value store at import (its own switch)."""
-    return values.ValueClass is not values.MutexValue
+    """Whether `PROMETHEUS_MULTIPROC_DIR` is set: prometheus-client's documented switch, which made
+    it write this process's counters to files there, for `MultiProcessCollector` to sum."""
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -13,11 +13,11 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.robotparser import RobotFileParser
 
 import pytest
 import requests
 from bs4 import BeautifulSoup
+from protego import Protego
 
 from demo_market import DemoMarket, catalogue
 from demo_market.catalogue import DemoListing
@@ -249,11 +249,10 @@ def test_pictures_are_small_svgs_for_any_listing_id(market: DemoMarket, clock: C
 
 
 def test_robots_txt_allows_search_and_items_and_keeps_out_of_admin(market: DemoMarket) -> None:
-    robots = RobotFileParser()
-    robots.parse(get(market, "/robots.txt").text.splitlines())
-    assert robots.can_fetch("DealScout", f"{market.url}/search?q=guitar")
-    assert robots.can_fetch("DealScout", f"{market.url}/item/G1")
-    assert not robots.can_fetch("DealScout", f"{market.url}/admin/users")
+    robots = Protego.parse(get(market, "/robots.txt").text)
+    assert robots.can_fetch(f"{market.url}/search?q=guitar", "DealScout")
+    assert robots.can_fetch(f"{market.url}/item/G1", "DealScout")
+    assert not robots.can_fetch(f"{market.url}/admin/users", "DealScout")
     assert get(market, "/admin").status_code == 403
 
 

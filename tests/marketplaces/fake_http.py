@@ -1,5 +1,5 @@
 """A stand-in for the polite HTTP client: it records what an adapter asks for and answers with
-canned `requests.Response` objects, so `search()` is tested without any network."""
+canned `PoliteResponse`s, as the real client returns, so `search()` is tested without any network."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import requests
+from scanner.http import PoliteResponse
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -25,15 +25,15 @@ class Call:
     auth: tuple[str, str] | None = None
 
 
-def response(body: str, url: str, status: int = 200) -> requests.Response:
-    """A response as requests would return it after following redirects to `url`."""
-    built = requests.Response()
-    built.status_code = status
-    built._content = body.encode("utf-8")
-    built.encoding = "utf-8"
-    built.url = url
-    built.headers["Content-Type"] = "text/html; charset=utf-8"
-    return built
+def response(body: str, url: str, status: int = 200) -> PoliteResponse:
+    """A response as the polite client returns it after following redirects to `url`."""
+    return PoliteResponse(
+        status_code=status,
+        url=url,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        content=body.encode("utf-8"),
+        encoding="utf-8",
+    )
 
 
 Answer = Callable[[Call], tuple[str, str]]
@@ -53,7 +53,7 @@ class FakeClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         respect_robots: bool = True,
-    ) -> requests.Response:
+    ) -> PoliteResponse:
         return self._answer(Call("GET", url, dict(params or {}), dict(headers or {})))
 
     def post(
@@ -64,10 +64,10 @@ class FakeClient:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
-    ) -> requests.Response:
+    ) -> PoliteResponse:
         return self._answer(Call("POST", url, {}, dict(headers or {}), data=data, json=json_body, auth=auth))
 
-    def _answer(self, call: Call) -> requests.Response:
+    def _answer(self, call: Call) -> PoliteResponse:
         self.calls.append(call)
         body, final_url = self.answer(call)
         return response(body, final_url)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import scanner.http
 from models.settings import Settings, load_settings
 from scanner.errors import ErrorClass, ScanError
 from scanner.http import PoliteClient, RobotsCache
@@ -114,6 +115,56 @@ def test_missing_robots_txt_allows_everything(http_server: ScriptedServer, setti
     assert client_for(settings).get(url).text == "ok"
 
 
+@pytest.mark.parametrize(
+    "robots",
+    [Canned(503, b"down"), Canned(body=b"User-agent: *\nAllow: /\n" + b"#" * 60_000)],
+    ids=["server error", "over the size cap"],
+)
+def test_a_robots_txt_that_cannot_be_read_keeps_us_out(
+    http_server: ScriptedServer, settings: Settings, robots: Canned
+) -> None:
+    http_server.script("/robots.txt", robots)
+    url = http_server.script("/search", Canned(body=b"ok"))
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get(url)
+    assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
+    assert "/search" not in http_server.hits
+
+
+def test_an_unreachable_site_is_not_crawled_without_its_robots_txt(settings: Settings) -> None:
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get("http://127.0.0.1:9/search")
+    assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
+
+
+def test_rules_for_our_product_token_apply_to_the_full_user_agent(
+    http_server: ScriptedServer, settings: Settings
+) -> None:
+    http_server.script("/robots.txt", Canned(body=b"User-agent: *\nAllow: /\n\nUser-agent: DealScout\nDisallow: /\n"))
+    url = http_server.script("/search", Canned(body=b"ok"))
+    assert "DealScout/" in settings.http_user_agent
+    with pytest.raises(ScanError) as caught:
+        client_for(settings).get(url)
+    assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
+
+
+def test_robots_txt_is_fetched_again_once_it_expires(
+    http_server: ScriptedServer, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http_server.script(
+        "/robots.txt", Canned(body=b"User-agent: *\nAllow: /\n"), Canned(body=b"User-agent: *\nDisallow: /\n")
+    )
+    url = http_server.script("/search", Canned(body=b"ok"))
+    client = client_for(settings)
+    assert client.get(url).text == "ok"
+    assert client.get(url).text == "ok"
+    monkeypatch.setattr(scanner.http, "ROBOTS_TTL_SECONDS", 0.0)
+    with pytest.raises(ScanError) as caught:
+        client.get(url)
+    assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
+    assert len(http_server.hits["/robots.txt"]) == 2
+
+
 def test_only_http_urls_are_fetched(settings: Settings) -> None:
     with pytest.raises(ScanError) as caught:
         client_for(settings).get("file:///etc/passwd", respect_robots=False)
@@ -133,12 +184,21 @@ def test_text_without_a_declared_charset_is_read_as_utf8(http_server: ScriptedSe
     assert client_for(settings).get(url, respect_robots=False).text == "<html>Gitarre für 日本語</html>"
 
 
+def test_text_is_decoded_with_its_declared_charset(http_server: ScriptedServer, settings: Settings) -> None:
+    body = "<html>Gitarre für 50 €</html>".encode("cp1252")
+    url = http_server.script("/search", Canned(body=body, headers={"Content-Type": "text/html; charset=windows-1252"}))
+    response = client_for(settings).get(url, respect_robots=False)
+    assert (response.status_code, response.content) == (200, body)
+    assert response.text == "<html>Gitarre für 50 €</html>"
+
+
 def test_redirects_are_followed_and_each_hop_is_checked(http_server: ScriptedServer, settings: Settings) -> None:
     http_server.script("/final", Canned(body=b"arrived"))
     start = http_server.script("/start", Canned(302, b"", {"Location": "/final"}))
     checked: list[str] = []
     client = PoliteClient("demo", settings, LocalRateLimiter(6000), robots=RobotsCache(), url_guard=checked.append)
-    assert client.get(start, respect_robots=False).text == "arrived"
+    response = client.get(start, respect_robots=False)
+    assert (response.text, response.url) == ("arrived", http_server.url + "/final")
     assert checked == [start, http_server.url + "/final"]
 
 
