@@ -64,7 +64,7 @@ def passes_filters(listing: ListingData, search: Search) -> bool:
     return True
 
 
-def _unique(listings: Iterable[ListingData]) -> list[ListingData]:
+def _one_per_id_sorted(listings: Iterable[ListingData]) -> list[ListingData]:
     """One entry per external id (pages overlap when a site shifts results), in a stable order
     so concurrent upserts lock rows in the same order and cannot deadlock."""
     by_id = {listing.external_id: listing for listing in listings}
@@ -194,7 +194,7 @@ def store_listings(
 ) -> StoreOutcome:
     """Write one marketplace's results for one search; the caller owns the transaction."""
     outcome = StoreOutcome(found=len(listings))
-    kept = _unique(listing for listing in listings if passes_filters(listing, search))
+    kept = _one_per_id_sorted(listing for listing in listings if passes_filters(listing, search))
     outcome.kept = len(kept)
     if kept:
         junk = {item.external_id: classify(item, search.query) for item in kept}

@@ -1,11 +1,13 @@
 """Daily call counting for metered marketplace APIs (eBay's Browse API allows so many calls a day).
 
 Every worker thread and process shares one count per marketplace and UTC day in `ApiUsage`,
-incremented with a single atomic upsert, so parallel scans cannot lose an increment.
+incremented with a single atomic upsert, so parallel scans cannot lose an increment. Adapters
+never touch the database: they get a `DatabaseQuota` as their `Quota`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -15,9 +17,7 @@ from sqlalchemy.engine import Engine
 from models.db import dialect_insert
 from models.tables import ApiUsage
 from models.types import utcnow
-
-#: Above this share of the daily limit a scan fetches only its first page.
-SLOWDOWN_FRACTION = 0.8
+from scanner.marketplaces.base import QuotaStatus
 
 
 def usage_day(now: datetime | None = None) -> date:
@@ -46,35 +46,20 @@ def calls_today(engine: Engine, marketplace: str, now: datetime | None = None) -
         return int(connection.execute(statement).scalar_one_or_none() or 0)
 
 
-@dataclass(frozen=True)
-class QuotaStatus:
-    """Today's use of one marketplace's daily call limit, for the scanner and the dashboard."""
-
-    marketplace: str
-    day: date
-    calls: int
-    limit: int
-
-    @property
-    def remaining(self) -> int:
-        return max(self.limit - self.calls, 0)
-
-    @property
-    def used_fraction(self) -> float:
-        return self.calls / self.limit
-
-    @property
-    def exhausted(self) -> bool:
-        return self.calls >= self.limit
-
-    @property
-    def slow(self) -> bool:
-        """Close to the limit: scans should fetch as little as possible for the rest of the day."""
-        return self.used_fraction >= SLOWDOWN_FRACTION
-
-    def describe(self) -> str:
-        return f"{self.marketplace}: {self.calls} of {self.limit} API calls used on {self.day.isoformat()} (UTC)"
-
-
 def quota_status(engine: Engine, marketplace: str, limit: int, now: datetime | None = None) -> QuotaStatus:
     return QuotaStatus(marketplace, usage_day(now), calls_today(engine, marketplace, now), limit)
+
+
+@dataclass(frozen=True)
+class DatabaseQuota:
+    """The `Quota` a scan hands its adapter: one marketplace's count in `ApiUsage`."""
+
+    engine: Engine
+    marketplace: str
+    clock: Callable[[], datetime] = utcnow
+
+    def status(self, limit: int) -> QuotaStatus:
+        return quota_status(self.engine, self.marketplace, limit, self.clock())
+
+    def record_call(self) -> None:
+        record_calls(self.engine, self.marketplace, 1, self.clock())

@@ -23,6 +23,7 @@ from scanner.logs import scan_logger
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import SearchQuery
 from scanner.pipeline import StoreOutcome, store_listings
+from scanner.quota import DatabaseQuota
 from scanner.ratelimit import make_rate_limiter
 from scanner.schedule import next_scan_time
 
@@ -164,7 +165,7 @@ def _scan_marketplace(engine: Engine, settings: Settings, search: Search, market
         return
 
     try:
-        adapter = get_adapter(marketplace)
+        adapter = get_adapter(marketplace, quota=DatabaseQuota(engine, marketplace))
         client = PoliteClient(marketplace, settings, make_rate_limiter(settings), url_guard=adapter.check_url)
         listings = adapter.search(search_query(search, settings), client)
         with session_scope(engine) as session:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from models.tables import Marketplace
-from scanner.marketplaces.base import MarketplaceAdapter
+from scanner.marketplaces.base import MarketplaceAdapter, Quota
 
 _ADAPTER_CLASSES = {
     Marketplace.DEMO: "scanner.marketplaces.demo:DemoAdapter",
@@ -15,14 +16,18 @@ _ADAPTER_CLASSES = {
     Marketplace.MERCARI: "scanner.marketplaces.mercari:MercariAdapter",
     Marketplace.JSONLD: "scanner.marketplaces.jsonld:JsonLdAdapter",
 }
+#: Marketplaces whose API is metered per day: their adapters take the caller's `quota`.
+_METERED = frozenset({Marketplace.EBAY})
 
 
-def get_adapter(name: str) -> MarketplaceAdapter:
-    """A fresh adapter for a marketplace name; `ValueError` for a name we do not know."""
+def get_adapter(name: str, *, quota: Quota | None = None) -> MarketplaceAdapter:
+    """A fresh adapter for a marketplace name; `ValueError` for a name we do not know.
+
+    `quota` counts a metered API's calls; without one an adapter can still parse saved pages."""
     try:
-        target = _ADAPTER_CLASSES[Marketplace(name)]
+        marketplace = Marketplace(name)
     except ValueError:
         raise ValueError(f"unknown marketplace '{name}' (known: {', '.join(m.value for m in Marketplace)})") from None
-    module_name, class_name = target.split(":")
-    adapter_class: type[MarketplaceAdapter] = getattr(importlib.import_module(module_name), class_name)
-    return adapter_class()
+    module_name, class_name = _ADAPTER_CLASSES[marketplace].split(":")
+    adapter_class: Callable[..., MarketplaceAdapter] = getattr(importlib.import_module(module_name), class_name)
+    return adapter_class(quota=quota) if marketplace in _METERED else adapter_class()

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Protocol
-
-import requests
 
 ListingStatusName = Literal["active", "pending", "sold"]
 
@@ -74,6 +72,17 @@ class SearchQuery:
     max_pages: int = 3
 
 
+class HttpResponse(Protocol):
+    """A fetched page as adapters read it (`scanner.http.PoliteResponse`): adapters only need its
+    final URL and its text, so a plain `requests.Response` serves as well in tests."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
 class HttpClient(Protocol):
     """The polite HTTP client (`scanner.http.PoliteClient`) as adapters see it.
 
@@ -88,7 +97,7 @@ class HttpClient(Protocol):
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         respect_robots: bool = True,
-    ) -> requests.Response: ...
+    ) -> HttpResponse: ...
 
     def post(
         self,
@@ -98,11 +107,69 @@ class HttpClient(Protocol):
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
-    ) -> requests.Response: ...
+    ) -> HttpResponse: ...
+
+
+#: Above this share of the daily limit a scan fetches only its first page.
+SLOWDOWN_FRACTION = 0.8
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    """Today's use of one marketplace's daily call limit, for the scanner and the dashboard."""
+
+    marketplace: str
+    day: date
+    calls: int
+    limit: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.calls, 0)
+
+    @property
+    def used_fraction(self) -> float:
+        return self.calls / self.limit
+
+    @property
+    def exhausted(self) -> bool:
+        return self.calls >= self.limit
+
+    @property
+    def slow(self) -> bool:
+        """Close to the limit: scans should fetch as little as possible for the rest of the day."""
+        return self.used_fraction >= SLOWDOWN_FRACTION
+
+    def describe(self) -> str:
+        return f"{self.marketplace}: {self.calls} of {self.limit} API calls used on {self.day.isoformat()} (UTC)"
+
+
+class Quota(Protocol):
+    """One marketplace's count of metered API calls per UTC day, shared by every worker.
+
+    Adapters know nothing of the database where the count lives (`scanner.quota.DatabaseQuota`),
+    so it is passed in, as the rate limit is passed in with the HTTP client. The adapter brings
+    the limit: it is the marketplace's own setting, like its credentials.
+    """
+
+    def status(self, limit: int) -> QuotaStatus:
+        """Today's use of an allowance of `limit` calls: may another call be sent?"""
+
+    def record_call(self) -> None:
+        """Count one call sent today, whatever its outcome: the marketplace counts failed ones too."""
+
+
+def first_sightings(listings: Iterable[ListingData]) -> list[ListingData]:
+    """Each item once, as first seen: result pages shift while new listings arrive, and
+    carousels repeat items, so one search can show an item twice."""
+    seen: dict[str, ListingData] = {}
+    for listing in listings:
+        seen.setdefault(listing.external_id, listing)
+    return list(seen.values())
 
 
 class MarketplaceAdapter(ABC):
-    """One marketplace. Subclasses live in `scanner/marketplaces/<name>.py`."""
+    """One marketplace. Subclasses live in `scanner/marketplaces/<name>.py` (or a package of that name)."""
 
     name: ClassVar[str]
     #: The currency a bare `$` (or no symbol) means on this site.

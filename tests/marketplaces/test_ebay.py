@@ -1,12 +1,13 @@
 """The eBay adapter: the search results page in both markups and every country format, the
-Browse API with its cached token and paging, and the daily call quota on both databases."""
+Browse API with its cached token and paging, and how it spends the daily call quota it is given
+(a count in memory, and once the database's that scans pass in: `tests/scanner/test_quota.py`)."""
 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,14 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from models.settings import load_settings
+import scanner.marketplaces.ebay
+from models.settings import Settings, load_settings
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces import get_adapter
-from scanner.marketplaces.base import ListingData, SearchQuery
+from scanner.marketplaces.base import ListingData, QuotaStatus, SearchQuery
 from scanner.marketplaces.ebay import EbayAdapter
-from scanner.quota import calls_today, quota_status, record_calls
+from scanner.quota import DatabaseQuota, calls_today, record_calls
+from tests.clock import Clock
 from tests.marketplaces.fake_http import FakeClient, by_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ebay"
@@ -265,20 +268,26 @@ def test_search_in_a_currency_no_ebay_site_uses_is_a_configuration_error() -> No
 # -- the Browse API --------------------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
+@dataclass
+class MemoryQuota:
+    """Today's count kept in memory, for the rules of spending it without a database."""
 
-    def __call__(self) -> datetime:
-        return self.now
+    calls: int = 0
+
+    def status(self, limit: int) -> QuotaStatus:
+        return QuotaStatus("ebay", NOW.date(), self.calls, limit)
+
+    def record_call(self) -> None:
+        self.calls += 1
 
 
-def api_adapter(engine: Engine, clock: Clock | None = None, **settings: Any) -> EbayAdapter:
-    """An adapter with credentials of its own (the token cache is process-wide, keyed by app id)."""
-    configured = load_settings(
-        ebay_app_id=f"DealScou-test-{uuid.uuid4().hex[:8]}", ebay_cert_id="PRD-5ecret", **settings
-    )
-    return EbayAdapter(configured, engine=engine, clock=clock or Clock(NOW))
+def api_settings(**settings: Any) -> Settings:
+    """Credentials of their own (the token cache is process-wide, keyed by app id)."""
+    return load_settings(ebay_app_id=f"DealScou-test-{uuid.uuid4().hex[:8]}", ebay_cert_id="PRD-5ecret", **settings)
+
+
+def api_adapter(quota: MemoryQuota | None = None, clock: Clock | None = None, **settings: Any) -> EbayAdapter:
+    return EbayAdapter(api_settings(**settings), quota=quota or MemoryQuota(), clock=clock or Clock(NOW))
 
 
 def api_client(*pages: str, tokens: int = 1) -> FakeClient:
@@ -316,10 +325,10 @@ def test_api_without_results_is_a_genuine_zero() -> None:
     assert parse("browse_search_empty.json") == {}
 
 
-def test_api_search_sends_query_filter_sort_and_marketplace(sqlite_engine: Engine) -> None:
+def test_api_search_sends_query_filter_sort_and_marketplace() -> None:
     client = api_client(fixture("browse_search_empty.json"))
     query = SearchQuery("iphone 13", min_price=Decimal("100"), max_price=Decimal("500"), condition="new", max_pages=1)
-    api_adapter(sqlite_engine).search(query, client)
+    api_adapter().search(query, client)
     search = client.calls[1]
     assert search.url == "https://api.ebay.com/buy/browse/v1/item_summary/search"
     assert search.params == {
@@ -332,16 +341,16 @@ def test_api_search_sends_query_filter_sort_and_marketplace(sqlite_engine: Engin
     assert search.headers["Authorization"] == f"Bearer {TOKEN}"
 
 
-def test_api_filter_with_only_a_maximum_price_leaves_the_minimum_open(sqlite_engine: Engine) -> None:
+def test_api_filter_with_only_a_maximum_price_leaves_the_minimum_open() -> None:
     client = api_client(fixture("browse_search_empty.json"))
-    api_adapter(sqlite_engine).search(SearchQuery("kindle", max_price=Decimal("80"), currency="GBP"), client)
+    api_adapter().search(SearchQuery("kindle", max_price=Decimal("80"), currency="GBP"), client)
     assert client.calls[1].params["filter"] == "price:[..80],priceCurrency:GBP"
     assert client.calls[1].headers["X-EBAY-C-MARKETPLACE-ID"] == "EBAY_GB"
 
 
-def test_token_request_uses_client_credentials_with_basic_auth(sqlite_engine: Engine) -> None:
+def test_token_request_uses_client_credentials_with_basic_auth() -> None:
     client = api_client(fixture("browse_search_empty.json"))
-    adapter = api_adapter(sqlite_engine, ebay_env="sandbox")
+    adapter = api_adapter(ebay_env="sandbox")
     adapter.search(SearchQuery("kindle"), client)
     token = client.calls[0]
     assert token.url == "https://api.sandbox.ebay.com/identity/v1/oauth2/token"
@@ -350,11 +359,11 @@ def test_token_request_uses_client_credentials_with_basic_auth(sqlite_engine: En
     assert client.calls[1].url.startswith("https://api.sandbox.ebay.com/")
 
 
-def test_one_token_serves_two_searches(sqlite_engine: Engine) -> None:
-    settings = load_settings(ebay_app_id=f"DealScou-test-{uuid.uuid4().hex[:8]}", ebay_cert_id="PRD-5ecret")
+def test_one_token_serves_two_searches() -> None:
+    settings = api_settings()
     client = api_client(fixture("browse_search_empty.json"), fixture("browse_search_empty.json"))
     for _ in range(2):  # a fresh adapter per scan, as get_adapter() gives
-        EbayAdapter(settings, engine=sqlite_engine, clock=lambda: NOW).search(SearchQuery("kindle"), client)
+        EbayAdapter(settings, quota=MemoryQuota(), clock=Clock(NOW)).search(SearchQuery("kindle"), client)
     assert client.paths() == [
         "/identity/v1/oauth2/token",
         "/buy/browse/v1/item_summary/search",
@@ -362,10 +371,10 @@ def test_one_token_serves_two_searches(sqlite_engine: Engine) -> None:
     ]
 
 
-def test_token_is_renewed_shortly_before_it_expires(sqlite_engine: Engine) -> None:
+def test_token_is_renewed_shortly_before_it_expires() -> None:
     clock = Clock(NOW)
     client = api_client(*[fixture("browse_search_empty.json")] * 3, tokens=2)
-    adapter = api_adapter(sqlite_engine, clock)
+    adapter = api_adapter(clock=clock)
     adapter.search(SearchQuery("kindle"), client)
     clock.now = NOW + timedelta(minutes=100)  # token valid for 120 minutes
     adapter.search(SearchQuery("kindle"), client)
@@ -374,9 +383,9 @@ def test_token_is_renewed_shortly_before_it_expires(sqlite_engine: Engine) -> No
     assert client.paths().count("/identity/v1/oauth2/token") == 2
 
 
-def test_api_search_follows_next_until_the_last_page(sqlite_engine: Engine) -> None:
+def test_api_search_follows_next_until_the_last_page() -> None:
     client = api_client(fixture("browse_search_page1.json"), fixture("browse_search_page2.json"))
-    listings = api_adapter(sqlite_engine).search(SearchQuery("iphone 13", max_pages=5), client)
+    listings = api_adapter().search(SearchQuery("iphone 13", max_pages=5), client)
     searches = client.calls[1:]
     assert [call.url for call in searches] == [
         "https://api.ebay.com/buy/browse/v1/item_summary/search",
@@ -386,90 +395,76 @@ def test_api_search_follows_next_until_the_last_page(sqlite_engine: Engine) -> N
     assert len(listings) == 5
 
 
-def test_api_search_stops_at_max_pages(sqlite_engine: Engine) -> None:
+def test_api_search_stops_at_max_pages() -> None:
     client = api_client(fixture("browse_search_page1.json"), fixture("browse_search_page2.json"))
-    listings = api_adapter(sqlite_engine).search(SearchQuery("iphone 13", max_pages=1), client)
+    listings = api_adapter().search(SearchQuery("iphone 13", max_pages=1), client)
     assert len(listings) == 3
     assert len(client.calls) == 2
 
 
-def test_every_api_call_counts_against_the_daily_quota_token_calls_too(engine: Engine) -> None:
+def test_every_api_call_counts_against_the_daily_quota_token_calls_too() -> None:
+    quota = MemoryQuota()
     client = api_client(fixture("browse_search_page1.json"), fixture("browse_search_page2.json"))
-    api_adapter(engine).search(SearchQuery("iphone 13", max_pages=5), client)
-    assert calls_today(engine, "ebay", NOW) == 3
+    api_adapter(quota).search(SearchQuery("iphone 13", max_pages=5), client)
+    assert quota.calls == 3
 
 
-def test_above_80_percent_of_the_quota_only_the_first_page_is_fetched(engine: Engine) -> None:
-    record_calls(engine, "ebay", 80, NOW)
+def test_above_80_percent_of_the_quota_only_the_first_page_is_fetched() -> None:
+    quota = MemoryQuota(calls=80)
     client = api_client(fixture("browse_search_page1.json"), fixture("browse_search_page2.json"))
-    listings = api_adapter(engine, ebay_daily_call_limit=100).search(SearchQuery("iphone 13", max_pages=5), client)
+    listings = api_adapter(quota, ebay_daily_call_limit=100).search(SearchQuery("iphone 13", max_pages=5), client)
     assert len(listings) == 3
-    assert calls_today(engine, "ebay", NOW) == 82  # token + one page
+    assert quota.calls == 82  # token + one page
 
 
-def test_exhausted_quota_stops_the_search_without_calling_ebay(engine: Engine) -> None:
-    record_calls(engine, "ebay", 100, NOW)
+def test_exhausted_quota_stops_the_search_without_calling_ebay() -> None:
+    quota = MemoryQuota(calls=100)
     client = api_client(fixture("browse_search_page1.json"))
     with pytest.raises(ScanError) as raised:
-        api_adapter(engine, ebay_daily_call_limit=100).search(SearchQuery("iphone 13"), client)
+        api_adapter(quota, ebay_daily_call_limit=100).search(SearchQuery("iphone 13"), client)
     assert raised.value.error_class is ErrorClass.QUOTA_EXHAUSTED
+    assert raised.value.args[0] == "ebay: 100 of 100 API calls used on 2026-03-05 (UTC); calls resume after midnight UTC"
     assert client.calls == []
-    assert calls_today(engine, "ebay", NOW) == 100
+    assert quota.calls == 100
 
 
-def test_quota_running_out_between_pages_keeps_what_was_found_and_calls_no_more(engine: Engine) -> None:
-    record_calls(engine, "ebay", 7, NOW)  # 78%: full paging allowed, but only 2 calls left
+def test_quota_running_out_between_pages_keeps_what_was_found_and_calls_no_more() -> None:
+    quota = MemoryQuota(calls=7)  # 78%: full paging allowed, but only 2 calls left
     client = api_client(fixture("browse_search_page1.json"), fixture("browse_search_page2.json"))
-    listings = api_adapter(engine, ebay_daily_call_limit=9).search(SearchQuery("iphone 13", max_pages=5), client)
+    listings = api_adapter(quota, ebay_daily_call_limit=9).search(SearchQuery("iphone 13", max_pages=5), client)
     assert len(listings) == 3
     assert client.paths() == ["/identity/v1/oauth2/token", "/buy/browse/v1/item_summary/search"]
-    assert calls_today(engine, "ebay", NOW) == 9
+    assert quota.calls == 9
 
 
-# -- the quota table -------------------------------------------------------------------------------
+def test_api_calls_are_counted_in_the_database_quota_a_scan_passes_in(engine: Engine) -> None:
+    record_calls(engine, "ebay", 80, NOW)
+    client = api_client(fixture("browse_search_page1.json"), fixture("browse_search_page2.json"))
+    quota = DatabaseQuota(engine, "ebay", Clock(NOW))
+    adapter = EbayAdapter(api_settings(ebay_daily_call_limit=100), quota=quota, clock=Clock(NOW))
+    assert len(adapter.search(SearchQuery("iphone 13", max_pages=5), client)) == 3  # 80 %: one page
+    assert calls_today(engine, "ebay", NOW) == 82
 
 
-def test_record_calls_adds_to_todays_count_and_returns_the_total(engine: Engine) -> None:
-    assert record_calls(engine, "ebay", 1, NOW) == 1
-    assert record_calls(engine, "ebay", 4, NOW) == 5
-    assert calls_today(engine, "ebay", NOW) == 5
-    assert calls_today(engine, "mercari", NOW) == 0
+def test_the_registry_hands_the_adapter_the_callers_quota(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scanner.marketplaces.ebay, "get_settings", api_settings)
+    quota = MemoryQuota()
+    get_adapter("ebay", quota=quota).search(SearchQuery("kindle"), api_client(fixture("browse_search_empty.json")))
+    assert quota.calls == 2
 
 
-def test_calls_are_counted_per_utc_day(engine: Engine) -> None:
-    record_calls(engine, "ebay", 3, datetime(2026, 3, 5, 23, 59, tzinfo=UTC))
-    record_calls(engine, "ebay", 2, datetime(2026, 3, 6, 0, 1, tzinfo=UTC))
-    evening_in_new_york = datetime(2026, 3, 5, 19, 30, tzinfo=timezone(timedelta(hours=-5)))  # 00:30 UTC
-    assert calls_today(engine, "ebay", datetime(2026, 3, 5, 12, 0, tzinfo=UTC)) == 3
-    assert calls_today(engine, "ebay", evening_in_new_york) == 2
-
-
-def test_concurrent_increments_are_never_lost(engine: Engine) -> None:
-    def spend() -> None:
-        for _ in range(25):
-            record_calls(engine, "ebay", 1, NOW)
-
-    threads = [threading.Thread(target=spend) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert calls_today(engine, "ebay", NOW) == 200
-
-
-def test_quota_status_reports_use_slowdown_and_exhaustion(engine: Engine) -> None:
-    record_calls(engine, "ebay", 4000, NOW)
-    status = quota_status(engine, "ebay", 5000, NOW)
-    assert (status.calls, status.remaining, status.slow, status.exhausted) == (4000, 1000, True, False)
-    assert status.describe() == "ebay: 4000 of 5000 API calls used on 2026-03-05 (UTC)"
-    record_calls(engine, "ebay", 1000, NOW)
-    assert quota_status(engine, "ebay", 5000, NOW).exhausted
+def test_an_api_search_without_a_quota_is_refused_before_calling_ebay() -> None:
+    client = api_client(fixture("browse_search_empty.json"))
+    with pytest.raises(ScanError) as raised:
+        EbayAdapter(api_settings()).search(SearchQuery("kindle"), client)
+    assert raised.value.error_class is ErrorClass.INTERNAL
+    assert client.calls == []
 
 
 @pytest.mark.parametrize(("category", "sent"), [("33034", "33034"), ("msa", None), (None, None)])
-def test_a_numeric_category_is_searched_on_ebay(sqlite_engine: Engine, category: str | None, sent: str | None) -> None:
+def test_a_numeric_category_is_searched_on_ebay(category: str | None, sent: str | None) -> None:
     api = api_client(fixture("browse_search_empty.json"))
-    api_adapter(sqlite_engine).search(SearchQuery("telecaster", category=category, max_pages=1), api)
+    api_adapter().search(SearchQuery("telecaster", category=category, max_pages=1), api)
     assert api.calls[1].params.get("category_ids") == sent
     web = FakeClient(by_path({"/sch/i.html": [fixture("search_no_exact_matches.html")]}))
     EbayAdapter(load_settings()).search(SearchQuery("telecaster", category=category, max_pages=1), web)

@@ -1,249 +1,55 @@
-"""eBay: the Browse API when credentials are configured, the public search page otherwise.
+"""eBay's public search page, read when no API credentials are configured.
 
-Both paths give a listing the numeric legacy item number as its id and `https://<site>/itm/<id>`
-as its URL, so an item seen through the API and through the web page is one row. The API is
-metered per day (`scanner.quota`); the web page comes in two markups (the older `li.s-item` and
-the newer `li.s-card`) and in every country site's language and number format.
+It comes in two markups (the older `li.s-item`, every field with its own class, and the newer
+`li.s-card`, generic attribute rows whose meaning is in their text) and in every country site's
+language and number format. Parsing is most of a scan's time here: a results page is 1–2 MB, so
+only the parts the parser reads are built, and elements are indexed by class in one walk instead
+of a CSS query per field (queries over a whole page would take about a second).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, ElementFilter, Tag
-from sqlalchemy.engine import Engine
 
-from models.db import get_engine
-from models.settings import Settings, get_settings
-from models.tables import Condition
-from models.types import utcnow
 from scanner.errors import ErrorClass, ScanError
-from scanner.marketplaces.base import (
-    HttpClient,
-    ListingData,
-    MarketplaceAdapter,
-    SearchQuery,
+from scanner.marketplaces.base import HttpClient, ListingData, SearchQuery, first_sightings
+from scanner.marketplaces.ebay.sites import (
+    CONDITION_IDS,
+    SITES,
+    US_SITE,
+    EbaySite,
+    is_ebay_category,
+    item_url,
+    site_for_host,
 )
 from scanner.marketplaces.prices import Money, parse_price
-from scanner.quota import QuotaStatus, quota_status, record_calls
 
-
-@dataclass(frozen=True)
-class EbaySite:
-    """One eBay country site: where to search and how it writes prices."""
-
-    host: str
-    marketplace_id: str
-    currency: str
-    decimal_separator: str
-
-
-SITES = (
-    EbaySite("www.ebay.com", "EBAY_US", "USD", "."),
-    EbaySite("www.ebay.de", "EBAY_DE", "EUR", ","),
-    EbaySite("www.ebay.co.uk", "EBAY_GB", "GBP", "."),
-    EbaySite("www.ebay.com.au", "EBAY_AU", "AUD", "."),
-    EbaySite("www.ebay.ca", "EBAY_CA", "CAD", "."),
-    EbaySite("www.ebay.ch", "EBAY_CH", "CHF", "."),
-    EbaySite("www.ebay.pl", "EBAY_PL", "PLN", ","),
-    EbaySite("www.ebay.at", "EBAY_AT", "EUR", ","),
-    EbaySite("www.ebay.fr", "EBAY_FR", "EUR", ","),
-    EbaySite("www.ebay.it", "EBAY_IT", "EUR", ","),
-    EbaySite("www.ebay.es", "EBAY_ES", "EUR", ","),
-    EbaySite("www.ebay.nl", "EBAY_NL", "EUR", ","),
-    EbaySite("www.ebay.ie", "EBAY_IE", "EUR", "."),
-)
-US_SITE = SITES[0]
-
-#: eBay condition ids per search condition: the same ids filter the API and the web page.
-CONDITION_IDS: Mapping[str, tuple[str, ...]] = {
-    Condition.NEW: ("1000", "1500", "1750"),
-    Condition.USED: ("2990", "3000", "3010", "4000", "5000", "6000"),
-    Condition.REFURBISHED: ("2000", "2010", "2020", "2030", "2500"),
-    Condition.FOR_PARTS: ("7000",),
-}
-
-API_BASES = {"production": "https://api.ebay.com", "sandbox": "https://api.sandbox.ebay.com"}
-SEARCH_PATH = "/buy/browse/v1/item_summary/search"
-TOKEN_PATH = "/identity/v1/oauth2/token"
-API_SCOPE = "https://api.ebay.com/oauth/api_scope"
-API_PAGE_SIZE = 200  # the Browse API maximum: fewest calls against the daily quota
-TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 #: The hidden "Shop on eBay" card every results page carries links to this item number.
 PLACEHOLDER_ITEM_ID = "123456"
 
 
-def site_for_host(host: str | None) -> EbaySite | None:
-    if not host:
-        return None
-    bare = host.lower().split(":")[0].removeprefix("www.").removeprefix("m.")
-    return next((site for site in SITES if site.host.removeprefix("www.") == bare), None)
+def search(query: SearchQuery, client: HttpClient, site: EbaySite, clock: Callable[[], datetime]) -> list[ListingData]:
+    """Up to `query.max_pages` results pages, newest listings first, until the last one."""
+    url = f"https://{site.host}/sch/i.html"
+    listings: list[ListingData] = []
+    for page_number in range(1, query.max_pages + 1):
+        response = client.get(url, params=search_params(query, page_number))
+        page = parse_web_page(response.text, source_url=url, now=clock())
+        listings.extend(page.listings)
+        if not page.has_next:
+            break
+    return first_sightings(listings)
 
 
-def site_for_currency(currency: str) -> EbaySite:
-    """The site a search in `currency` runs on (the first listed, e.g. ebay.de for EUR)."""
-    site = next((site for site in SITES if site.currency == currency), None)
-    if site is None:
-        known = ", ".join(sorted({site.currency for site in SITES}))
-        raise ScanError(ErrorClass.CONFIGURATION, f"eBay has no site selling in {currency} (known: {known})")
-    return site
-
-
-def item_url(site: EbaySite, item_id: str) -> str:
-    return f"https://{site.host}/itm/{item_id}"
-
-
-class EbayAdapter(MarketplaceAdapter):
-    name = "ebay"
-
-    def __init__(
-        self,
-        settings: Settings | None = None,
-        *,
-        engine: Engine | None = None,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self._settings = settings or get_settings()
-        self._engine = engine
-        self._clock = clock
-
-    @property
-    def uses_api(self) -> bool:
-        return bool(self._settings.ebay_app_id and self._settings.ebay_cert_id)
-
-    def search(self, query: SearchQuery, client: HttpClient) -> list[ListingData]:
-        site = site_for_currency(query.currency)
-        if self.uses_api:
-            return self._search_api(query, client, site)
-        return self._search_web(query, client, site)
-
-    def parse(self, body: str, *, source_url: str | None = None) -> list[ListingData]:
-        if body.lstrip().startswith(("{", "[")):
-            return parse_api_page(_load_json(body)).listings
-        return parse_web_page(body, source_url=source_url, now=self._clock()).listings
-
-    # -- Browse API ------------------------------------------------------------------------------
-
-    def _search_api(self, query: SearchQuery, client: HttpClient, site: EbaySite) -> list[ListingData]:
-        pages = 1 if self._require_quota().slow else query.max_pages  # near the limit: newest listings only
-        base = API_BASES[self._settings.ebay_env]
-        headers = {
-            "Authorization": f"Bearer {self._token(client, base)}",
-            "X-EBAY-C-MARKETPLACE-ID": site.marketplace_id,
-        }
-        url: str | None = base + SEARCH_PATH
-        params: dict[str, str] | None = api_search_params(query)
-        listings: list[ListingData] = []
-        for page_number in range(pages):
-            if url is None or (page_number and self._quota().exhausted):
-                break  # a quota used up mid-scan keeps what the earlier pages found
-            self._count_call()
-            page = parse_api_page(
-                _load_json(client.get(url, params=params, headers=headers, respect_robots=False).text)
-            )
-            listings.extend(page.listings)
-            url, params = page.next_url, None  # `next` carries every parameter of the first request
-        return _unique(listings)
-
-    def _token(self, client: HttpClient, base: str) -> str:
-        app_id = self._settings.ebay_app_id or ""
-        cert_id = self._settings.ebay_cert_id.get_secret_value() if self._settings.ebay_cert_id else ""
-
-        def fetch() -> tuple[str, int]:
-            self._count_call()
-            response = client.post(
-                base + TOKEN_PATH,
-                data={"grant_type": "client_credentials", "scope": API_SCOPE},
-                auth=(app_id, cert_id),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-            )
-            data = _load_json(response.text)
-            try:
-                return str(data["access_token"]), int(data.get("expires_in", 7200))
-            except (KeyError, TypeError, ValueError):
-                raise ScanError(ErrorClass.MARKUP_CHANGED, "eBay's token response has no access_token") from None
-
-        return _TOKENS.get((base, app_id), self._clock(), fetch)
-
-    @property
-    def _db(self) -> Engine:
-        return self._engine or get_engine(self._settings)
-
-    def _quota(self) -> QuotaStatus:
-        return quota_status(self._db, self.name, self._settings.ebay_daily_call_limit, self._clock())
-
-    def _require_quota(self) -> QuotaStatus:
-        """Today's use of the daily call limit; `QUOTA_EXHAUSTED` once it is used up."""
-        status = self._quota()
-        if status.exhausted:
-            raise ScanError(ErrorClass.QUOTA_EXHAUSTED, f"{status.describe()}; calls resume after midnight UTC")
-        return status
-
-    def _count_call(self) -> None:
-        """Every Browse API and token call counts against the daily quota, failed ones too."""
-        self._require_quota()
-        record_calls(self._db, self.name, 1, self._clock())
-
-    # -- web search page -------------------------------------------------------------------------
-
-    def _search_web(self, query: SearchQuery, client: HttpClient, site: EbaySite) -> list[ListingData]:
-        url = f"https://{site.host}/sch/i.html"
-        listings: list[ListingData] = []
-        for page_number in range(1, query.max_pages + 1):
-            response = client.get(url, params=web_search_params(query, page_number))
-            page = parse_web_page(response.text, source_url=url, now=self._clock())
-            listings.extend(page.listings)
-            if not page.has_next:
-                break
-        return _unique(listings)
-
-
-class _TokenCache:
-    """Application tokens by (API base, app id), shared by every thread of the process and
-    refreshed a few minutes before eBay expires them."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tokens: dict[tuple[str, str], tuple[str, datetime]] = {}
-
-    def get(self, key: tuple[str, str], now: datetime, fetch: Callable[[], tuple[str, int]]) -> str:
-        with self._lock:  # one fetch at a time: parallel scans wait for the first one's token
-            cached = self._tokens.get(key)
-            if cached is None or now >= cached[1] - TOKEN_REFRESH_MARGIN:
-                token, lifetime = fetch()
-                cached = (token, now + timedelta(seconds=lifetime))
-                self._tokens[key] = cached
-            return cached[0]
-
-
-_TOKENS = _TokenCache()
-
-
-def api_search_params(query: SearchQuery) -> dict[str, str]:
-    params = {"q": query.query, "limit": str(API_PAGE_SIZE), "sort": "newlyListed"}
-    filters = []
-    if query.min_price is not None or query.max_price is not None:
-        low = "" if query.min_price is None else str(query.min_price)
-        high = "" if query.max_price is None else str(query.max_price)
-        filters += [f"price:[{low}..{high}]", f"priceCurrency:{query.currency}"]
-    if query.condition:
-        filters.append("conditionIds:{" + "|".join(CONDITION_IDS[query.condition]) + "}")
-    if filters:
-        params["filter"] = ",".join(filters)
-    if is_ebay_category(query.category):
-        params["category_ids"] = str(query.category)
-    return params
-
-
-def web_search_params(query: SearchQuery, page_number: int) -> dict[str, str]:
+def search_params(query: SearchQuery, page_number: int) -> dict[str, str]:
     params = {"_nkw": query.query, "_sop": "10", "_pgn": str(page_number)}
     if query.min_price is not None:
         params["_udlo"] = str(query.min_price)
@@ -255,89 +61,6 @@ def web_search_params(query: SearchQuery, page_number: int) -> dict[str, str]:
         params["_sacat"] = str(query.category)
     return params
 
-
-def is_ebay_category(category: str | None) -> bool:
-    """eBay's categories are numeric ids; a search's other marketplaces may use words."""
-    return bool(category and category.isdigit())
-
-
-@dataclass(frozen=True)
-class ApiPage:
-    listings: list[ListingData]
-    next_url: str | None
-
-
-def parse_api_page(data: Any) -> ApiPage:
-    """One Browse API `item_summary/search` response."""
-    if not isinstance(data, dict) or ("itemSummaries" not in data and "total" not in data):
-        raise ScanError(ErrorClass.MARKUP_CHANGED, "not an eBay Browse API search response")
-    items = data.get("itemSummaries") or []
-    try:
-        listings = [_api_listing(item) for item in items]
-    except (KeyError, TypeError, ValueError, IndexError, InvalidOperation, AttributeError) as error:
-        raise ScanError(
-            ErrorClass.MARKUP_CHANGED, f"unexpected Browse API item ({type(error).__name__}: {error})"
-        ) from None
-    next_url = data.get("next") or None
-    if "total" in data and int(data.get("offset") or 0) + int(data.get("limit") or 0) >= int(data["total"]):
-        next_url = None
-    return ApiPage(listings, next_url)
-
-
-def _api_listing(item: Mapping[str, Any]) -> ListingData:
-    item_id = str(item.get("legacyItemId") or item["itemId"].split("|")[1])
-    site = site_for_host(urlsplit(item.get("itemWebUrl") or "").hostname) or US_SITE
-    price = item.get("price") or item.get("currentBidPrice")
-    original = (item.get("marketingPrice") or {}).get("originalPrice")
-    options = list(item.get("buyingOptions") or [])
-    extra: dict[str, Any] = {"buying_options": options}
-    ends_at = None
-    if "AUCTION" in options:
-        extra["bids"] = int(item.get("bidCount") or 0)
-        ends_at = _iso_datetime(item.get("itemEndDate"))
-    if item.get("itemGroupType"):
-        extra["item_group_type"] = item["itemGroupType"]
-    return ListingData(
-        external_id=item_id,
-        title=" ".join(str(item["title"]).split()),
-        url=item_url(site, item_id),
-        price=Decimal(price["value"]) if price else None,
-        currency=price["currency"] if price else site.currency,
-        image_url=(item.get("image") or {}).get("imageUrl") or _first_image(item.get("thumbnailImages")),
-        location=_api_location(item.get("itemLocation") or {}),
-        condition=item.get("condition"),
-        shipping=_api_shipping(item.get("shippingOptions") or []),
-        seller=(item.get("seller") or {}).get("username"),
-        original_price=Decimal(original["value"]) if original else None,
-        ends_at=ends_at,
-        extra=extra,
-    )
-
-
-def _api_shipping(options: Iterable[Mapping[str, Any]]) -> Decimal | None:
-    costs = [Decimal(option["shippingCost"]["value"]) for option in options if option.get("shippingCost")]
-    return min(costs) if costs else None
-
-
-def _api_location(location: Mapping[str, Any]) -> str | None:
-    parts = [location.get(key) for key in ("city", "stateOrProvince", "postalCode", "country")]
-    return ", ".join(part for part in parts if part) or None
-
-
-def _first_image(images: list[Mapping[str, Any]] | None) -> str | None:
-    return images[0].get("imageUrl") if images else None
-
-
-def _iso_datetime(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"end date without a time zone: {value}")
-    return parsed.astimezone(UTC)
-
-
-# -- the web search page -------------------------------------------------------------------------
 
 _NEW_LISTING_LABEL = re.compile(
     r"^(new listing|neues angebot|nouvelle annonce|nuova inserzione|nuevo anuncio|nieuwe advertentie)\s*", re.I
@@ -427,7 +150,7 @@ def parse_web_page(body: str, *, source_url: str | None, now: datetime) -> WebPa
     has_next = any(
         link.get("href") and link.get("aria-disabled") != "true" for link in index.get("pagination__next", [])
     )
-    return WebPage(_unique(listings), has_next)
+    return WebPage(first_sightings(listings), has_next)
 
 
 def _raise_if_blocked(soup: BeautifulSoup, index: Mapping[str, list[Tag]]) -> None:
@@ -629,18 +352,3 @@ def _image(image: Tag | None) -> str | None:
         if value and value.startswith("http") and "ebaystatic.com" not in value:
             return str(value)
     return None
-
-
-def _unique(listings: Iterable[ListingData]) -> list[ListingData]:
-    """First sighting of each item: pages shift while new listings arrive, and carousels repeat."""
-    seen: dict[str, ListingData] = {}
-    for listing in listings:
-        seen.setdefault(listing.external_id, listing)
-    return list(seen.values())
-
-
-def _load_json(body: str) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise ScanError(ErrorClass.MARKUP_CHANGED, "eBay answered with something that is not JSON") from None
