@@ -30,7 +30,7 @@ from bench.worker import (
 )
 from models.settings import Settings
 from scanner.alerts import count_pending
-from scanner.tasks import rescan
+from scanner.api import rescan
 
 TARGET = Target(2, "lower", "p95")
 THREADS: int = Settings.model_fields["worker_threads"].default
@@ -46,13 +46,13 @@ def run(options: Options) -> list[Figure]:
         [search_id] = create_searches(place.engine, 1, target_price=TARGET_PRICE, alert_recipients=[RECIPIENT])
         smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_TLS": "none"}
         with running_worker(place, THREADS, **smtp) as worker:
-            rescan(search_id)  # the baseline: the catalogue's own cheap guitars may alert here
+            rescan(place.queue, search_id)  # the baseline: the catalogue's own cheap guitars may alert here
             _wait_idle(place, 1, worker)
             seconds = []
             for run_number in range(1, options.alert_runs + 1):
                 started = time.monotonic()
                 listing = place.market.post("guitar", DEAL_PRICE)
-                rescan(search_id)
+                rescan(place.queue, search_id)
                 address = re.compile(re.escape(f"{place.market.url}/item/{listing.listing_id}") + r"(?![\w/])")
                 accepted = inbox.wait_for(address, MESSAGE_TIMEOUT_SECONDS)
                 seconds.append(accepted.at - started)

@@ -15,47 +15,36 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 
-from huey import Huey
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
-import scanner.queue
-import scanner.tasks
 from bench import databases
 from bench.data import search_rows
 from bench.measure import Figure, Samples, Target
 from bench.options import Options
 from bench.queues import redis_queue
-from models.db import dispose_engines
 from models.settings import load_settings
 from models.tables import Search
 from models.types import utcnow
-from scanner.queue import make_huey
+from scanner.queue import TaskQueue, Tasks, make_huey
+from scanner.tasks import register_tasks
 
 TARGET = Target(50, "lower")
 OVERDUE = timedelta(seconds=30)
 
 
 @contextmanager
-def _sqlite_queue() -> Iterator[Huey]:
+def _sqlite_queue() -> Iterator[TaskQueue]:
     with tempfile.TemporaryDirectory(prefix="deal-scout-bench-") as folder:
         yield make_huey(load_settings(data_dir=folder, redis_url=None), name="bench-dispatch")
 
 
 @contextmanager
-def _dispatching_to(engine: Engine, queue: Huey) -> Iterator[None]:
-    """The worker's tasks pointed at the bench's database and queue, as the test suite does it:
-    the dispatcher reads the process-wide settings, and tasks go to `scanner.queue.huey`."""
-    settings, storage = scanner.tasks.settings, scanner.queue.huey.storage
+def _dispatching_to(engine: Engine, queue: TaskQueue) -> Iterator[Tasks]:
+    """The worker's tasks registered on the bench's queue, run on the bench's database."""
     with tempfile.TemporaryDirectory(prefix="deal-scout-bench-") as folder:
         url = engine.url.render_as_string(hide_password=False)
-        scanner.tasks.settings = load_settings(data_dir=folder, database_url=url)
-        scanner.queue.huey.storage = queue.storage
-        try:
-            yield
-        finally:
-            scanner.tasks.settings, scanner.queue.huey.storage = settings, storage
-            dispose_engines()
+        yield register_tasks(queue, load_settings(data_dir=folder, database_url=url), engine)
 
 
 def add_searches(engine: Engine, count: int, due_pct: int, now: datetime) -> list[int]:
@@ -66,30 +55,31 @@ def add_searches(engine: Engine, count: int, due_pct: int, now: datetime) -> lis
         return list(connection.execute(select(Search.id).where(Search.next_scan_at <= now)).scalars())
 
 
-def ticks(engine: Engine, queue: Huey, due: list[int], runs: int) -> Samples:
+def ticks(engine: Engine, tasks: Tasks, due: list[int], runs: int) -> Samples:
     """Milliseconds per tick over `runs` ticks after one unmeasured, each with `due` due again."""
     values = []
     for run in range(runs + 1):
         with engine.begin() as connection:
             connection.execute(update(Search).where(Search.id.in_(due)).values(next_scan_at=utcnow() - OVERDUE))
-        queue.storage.flush_queue()
+        tasks.queue.storage.flush_queue()
         started = time.perf_counter()
-        claimed = scanner.tasks.dispatch_due_scans.call_local()
+        claimed = tasks.dispatch_due_scans.call_local()
         elapsed = (time.perf_counter() - started) * 1000
-        if sorted(claimed) != sorted(due) or queue.pending_count() != len(due):
-            raise AssertionError(f"bench.dispatch: claimed {len(claimed)}, queued {queue.pending_count()} of {len(due)}")
+        queued = tasks.queue.pending_count()
+        if sorted(claimed) != sorted(due) or queued != len(due):
+            raise AssertionError(f"bench.dispatch: claimed {len(claimed)}, queued {queued} of {len(due)}")
         if run:
             values.append(elapsed)
     return Samples(tuple(values), "ms", "lower")
 
 
 def tick_figure(
-    database: AbstractContextManager[Engine], queue: AbstractContextManager[Huey], backend: str, searches: int,
+    database: AbstractContextManager[Engine], queue: AbstractContextManager[TaskQueue], backend: str, searches: int,
     options: Options,
 ) -> Figure:
-    with database as engine, queue as huey, _dispatching_to(engine, huey):
+    with database as engine, queue as huey, _dispatching_to(engine, huey) as tasks:
         due = add_searches(engine, searches, options.dispatch_due_pct, utcnow())
-        samples = ticks(engine, huey, due, options.runs)
+        samples = ticks(engine, tasks, due, options.runs)
     how = f"{searches:,} active searches, {options.dispatch_due_pct} % due: claim + enqueue"
     return Figure("Dispatcher tick", backend, how, samples, TARGET, note=f"{len(due)} claimed and queued per tick")
 

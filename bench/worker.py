@@ -1,11 +1,12 @@
 """What the worker figures share: a real worker process on real services.
 
 `world(options)` gives a fresh PostgreSQL database, the bench's Redis db (flushed before and
-after, and nothing else) as the queue `scanner.tasks` enqueues into, and the demo market with
+after, and nothing else) as the worker's queue, and the demo market with
 the bench's latency and page size, in this process. `WorkerProcess` is `python -m scanner
 worker` pointed at them through its environment (as an operator configures it), with the
 settings that would otherwise throttle a bench: no rate limit to speak of and one page per scan.
-Scans are enqueued with `scanner.tasks.rescan` and counted from their task-log rows.
+Scans are enqueued with `scanner.api.rescan` (as the dashboard enqueues them) and counted from
+their task-log rows.
 """
 
 from __future__ import annotations
@@ -30,17 +31,18 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
-from huey import Huey
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-import scanner.queue
 from bench.databases import postgres
 from bench.options import Options
 from bench.queues import redis_queue
 from demo_market import DemoMarket
+from models.settings import load_settings
 from models.tables import TaskLog, TaskStatus
-from scanner.tasks import rescan
+from scanner.api import rescan
+from scanner.queue import TaskQueue
+from scanner.tasks import register_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND = "Redis + PostgreSQL"
@@ -72,7 +74,7 @@ class World:
     options: Options
     engine: Engine
     market: DemoMarket
-    queue: Huey
+    queue: TaskQueue
     folder: Path
 
     def worker_env(self, **extra: str) -> dict[str, str]:
@@ -96,19 +98,16 @@ class World:
 
 @contextmanager
 def world(options: Options, label: str) -> Iterator[World]:
-    """A fresh database, an empty bench queue that `scanner.tasks` enqueues into, the demo market."""
-    project_storage = scanner.queue.huey.storage
+    """A fresh database, the worker's queue emptied (its tasks registered here so that the bench
+    can enqueue them), the demo market."""
     with (
         redis_queue(options.redis) as queue,
         postgres(options.postgres, label) as engine,
         DemoMarket(latency=options.scan_latency_ms / 1000, per_page=options.scan_page_listings) as market,
         tempfile.TemporaryDirectory(prefix="deal-scout-bench-") as folder,
     ):
-        scanner.queue.huey.storage = queue.storage
-        try:
-            yield World(options, engine, market, scanner.queue.huey, Path(folder))
-        finally:
-            scanner.queue.huey.storage = project_storage
+        register_tasks(queue, load_settings(data_dir=folder, redis_url=options.redis), engine)
+        yield World(options, engine, market, queue, Path(folder))
 
 
 class WorkerProcess:
@@ -190,7 +189,7 @@ class Feeder:
     """Keeps the queue full with rounds of rescans, one per search in each round, so the worker
     never waits for work and (with more searches than threads) never finds a search's lock taken."""
 
-    def __init__(self, queue: Huey, search_ids: Sequence[int]) -> None:
+    def __init__(self, queue: TaskQueue, search_ids: Sequence[int]) -> None:
         self.queue = queue
         self.search_ids = list(search_ids)
         self._stop = threading.Event()
@@ -200,7 +199,7 @@ class Feeder:
         while not self._stop.is_set():
             if self.queue.pending_count() < len(self.search_ids):
                 for search_id in self.search_ids:
-                    rescan(search_id)
+                    rescan(self.queue, search_id)
             self._stop.wait(_TICK)
 
     def __enter__(self) -> Feeder:

@@ -15,7 +15,7 @@ from models.db import session_scope
 from models.schemas import SearchInput
 from models.tables import SearchStatus
 from models.types import utcnow
-from scanner import api
+from scanner.api import rescan as enqueue_rescan
 
 
 def save_search(search_id: int | None, search: SearchInput) -> int:
@@ -48,7 +48,7 @@ def dismiss_deals(deal_ids: Iterable[int]) -> int:
 
 def rescan(search_id: int) -> str:
     """Enqueue a scan ahead of the schedule; returns the task id. Raises when the queue is down."""
-    return api.rescan(resources.queue(), search_id)
+    return enqueue_rescan(resources.queue(), search_id)
 
 
 def pause_marketplace(marketplace: str, reason: str) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from models.db import get_engine
 from models.health import HealthChecker
 from models.settings import Settings, get_settings
-from scanner import api
+from scanner.api import open_queue
 
 
 @st.cache_resource
@@ -25,7 +25,7 @@ def engine() -> Engine:
 @st.cache_resource
 def queue() -> Huey:
     """The queue the workers consume: the dashboard reads its depth and enqueues rescans on it."""
-    return api.open_queue(settings())
+    return open_queue(settings())
 
 
 @st.cache_resource

@@ -32,7 +32,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_db_engine(url: str, pool_size: int = 5) -> Engine:
-    """A new engine for `url`; callers normally want the shared one from `get_engine()`.
+    """A new engine for `url`: the worker's own (`scanner.worker`), or the one `get_engine()`
+    shares in the commands and the dashboard.
 
     `pool_size` connections stay open (PostgreSQL): a worker needs one per thread, or its threads
     beyond the pool keep opening and closing connections (116 in 20 s at 16 threads)."""
@@ -57,11 +58,11 @@ def create_db_engine(url: str, pool_size: int = 5) -> Engine:
 
 
 def get_engine(settings: Settings | None = None) -> Engine:
-    """The process-wide engine for the configured database, created on first use."""
-    settings = settings or get_settings()
-    url = settings.database_url
+    """The engine a command or the dashboard shares for the configured database, created on
+    first use (the worker builds its own, sized for its threads)."""
+    url = (settings or get_settings()).database_url
     if url not in _engines:
-        _engines[url] = create_db_engine(url, pool_size=max(5, settings.worker_threads + 1))
+        _engines[url] = create_db_engine(url)
     return _engines[url]
 
 

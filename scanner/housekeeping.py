@@ -13,15 +13,15 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from huey import crontab
+from huey import Huey, crontab
+from huey.api import TaskWrapper
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
-from models.db import get_engine, session_scope
-from models.settings import Settings, get_settings
+from models.db import session_scope
+from models.settings import Settings
 from models.tables import Notification, NotificationStatus, TaskLog, WorkerHeartbeat
 from models.types import utcnow
-from scanner.queue import huey
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +54,18 @@ def prune(engine: Engine, settings: Settings, now: datetime | None = None) -> Pr
     return Pruned(task_logs=task_logs, notifications=notifications, heartbeats=heartbeats)
 
 
-@huey.periodic_task(crontab(minute="7"))
-def prune_old_rows() -> dict[str, int]:
-    """Hourly at :07, away from the on-the-minute scan dispatch."""
-    settings = get_settings()
-    pruned = prune(get_engine(settings), settings)
-    log.info(
-        "housekeeping: pruned %d task logs, %d sent notifications, %d stale worker heartbeats",
-        pruned.task_logs, pruned.notifications, pruned.heartbeats,
-    )
-    return asdict(pruned)
+def register_pruning(queue: Huey, settings: Settings, engine: Engine) -> TaskWrapper:
+    """Declare `prune_old_rows` on the worker's queue; defined here, Huey names it
+    `scanner.housekeeping.prune_old_rows`."""
+
+    @queue.periodic_task(crontab(minute="7"))
+    def prune_old_rows() -> dict[str, int]:
+        """Hourly at :07, away from the on-the-minute scan dispatch."""
+        pruned = prune(engine, settings)
+        log.info(
+            "housekeeping: pruned %d task logs, %d sent notifications, %d stale worker heartbeats",
+            pruned.task_logs, pruned.notifications, pruned.heartbeats,
+        )
+        return asdict(pruned)
+
+    return prune_old_rows

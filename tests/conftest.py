@@ -1,5 +1,5 @@
-"""Shared fixtures: a fresh database on SQLite and PostgreSQL, a fresh queue on SqliteHuey and
-RedisHuey.
+"""Shared fixtures: a fresh database on SQLite and PostgreSQL, a fresh queue on Huey's SQLite
+and Redis storages.
 
 PostgreSQL and Redis are taken from 127.0.0.1 (override with TEST_POSTGRES_URL and
 TEST_REDIS_URL). Where they are missing, their tests are skipped and the run ends with one
@@ -15,7 +15,21 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-# Settings are read once per process: pin them before any project module is imported, so a
+import psycopg
+import pytest
+import redis
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+
+import models.tables  # noqa: F401
+from demo_market import DemoMarket
+from models.db import create_db_engine
+from models.migrate import upgrade
+from models.settings import load_settings
+from scanner.queue import TaskQueue, make_huey
+from tests.clock import Clock
+
+# What `get_settings()` and the processes tests start read from the environment: pinned, so a
 # developer's `.env` or shell never leaks into the tests.
 _TEST_DATA_DIR = tempfile.mkdtemp(prefix="deal-scout-tests-")
 os.environ.update(
@@ -30,21 +44,6 @@ os.environ.update(
         "EBAY_CERT_ID": "",
     }
 )
-
-import psycopg  # noqa: E402
-import pytest  # noqa: E402
-import redis  # noqa: E402
-from huey import Huey  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlmodel import Session  # noqa: E402
-
-import models.tables  # noqa: E402,F401
-from demo_market import DemoMarket  # noqa: E402
-from models.db import create_db_engine  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
-from models.settings import load_settings  # noqa: E402
-from scanner.queue import make_huey  # noqa: E402
-from tests.clock import Clock  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -158,8 +157,9 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(params=["sqlite", "redis"])
-def queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Huey]:
-    """A fresh, empty Huey on each storage, built by the same factory the worker uses."""
+def queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TaskQueue]:
+    """A fresh, empty Huey on each storage, built by the same factory the worker uses (no tasks
+    registered: `scanner.worker.Worker` registers them on it)."""
     if request.param == "redis":
         require_redis()
         settings = load_settings(data_dir=tmp_path, redis_url=REDIS_TEST_URL)

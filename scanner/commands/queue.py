@@ -17,7 +17,9 @@ from typing import Any
 from huey import Huey
 from huey.api import Task
 
+from models.settings import get_settings
 from scanner.commands import Commands, UsageError
+from scanner.queue import backend_name, lock_key
 from scanner.table import print_table
 
 PURGE_IS_SAFE = (
@@ -55,19 +57,13 @@ def register(commands: Commands) -> None:
 
 
 def _queue() -> Huey:
-    from scanner.commands.worker import load_tasks
-    from scanner.queue import huey
+    from scanner.worker import Worker
 
-    load_tasks()  # pending tasks can only be decoded when their task functions are known
-    return huey
-
-
-def _lock_prefix(queue: Huey) -> str:
-    return f"{queue.name}.lock."  # how Huey's lock_task names its keys
+    return Worker(get_settings()).queue  # with every task a worker runs: pending tasks decode only then
 
 
 def held_locks(queue: Huey) -> list[str]:
-    prefix = _lock_prefix(queue)
+    prefix = lock_key(queue, "")
     return sorted(key.removeprefix(prefix) for key in queue.all_results() if key.startswith(prefix))
 
 
@@ -83,8 +79,6 @@ def _task_row(task: Task) -> dict[str, Any]:
 
 
 def queue_status(queue: Huey, limit: int) -> dict[str, Any]:
-    from scanner.queue import backend_name
-
     return {
         "backend": backend_name(queue),
         "pending_count": queue.pending_count(),
@@ -135,6 +129,6 @@ def unlock_locks(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"not held: {', '.join(unknown)} (held: {', '.join(held) or 'none'})")
     # Not huey.flush_locks(): given names, it also releases every lock this process has declared.
-    released = [name for name in (held if args.all else args.names) if queue.delete(_lock_prefix(queue) + name)]
+    released = [name for name in (held if args.all else args.names) if queue.delete(lock_key(queue, name))]
     print(f"released {len(released)} lock(s): {', '.join(released) or 'none'}")
     return 0

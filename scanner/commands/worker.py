@@ -2,7 +2,7 @@
 
 SIGTERM (what `docker compose stop` and `make run`'s Ctrl-C send) is a graceful stop: running
 tasks finish, and any still running after WORKER_SHUTDOWN_TIMEOUT_SECONDS are handed back to
-the queue (see `scanner.tasks.hand_back_interrupted`); their transactions never commit, so
+the queue (see `hand_back_interrupted` in `scanner.tasks`); their transactions never commit, so
 nothing is stored half-way. Next to the consumer the process runs a heartbeat thread (its `worker_heartbeat` row) and an
 HTTP server on HEALTH_PORT for `/health`, `/health/detailed` and `/metrics`. When that port is
 taken (several workers on one machine) the worker logs it and runs on without the server.
@@ -19,7 +19,6 @@ import logging
 from huey import Huey
 from huey.consumer import Consumer
 
-from models.db import get_engine
 from models.settings import Settings, get_settings
 from scanner.commands import Commands
 from scanner.logs import configure_logging
@@ -38,12 +37,6 @@ def register(commands: Commands) -> None:
         "--health-port", type=int, help="port for /health and /metrics (default: HEALTH_PORT)"
     )
     parser.set_defaults(handler=run)
-
-
-def load_tasks() -> None:
-    """Import every module that defines tasks, so the consumer (and `queue status`) knows them."""
-    import scanner.housekeeping  # noqa: F401
-    import scanner.tasks  # noqa: F401
 
 
 def create_consumer(queue: Huey, threads: int, settings: Settings) -> Consumer:
@@ -65,16 +58,13 @@ def run(args: argparse.Namespace) -> int:
     from models.health import HealthChecker
     from scanner.health_server import serve_health
     from scanner.heartbeat import Heartbeat
-    from scanner.queue import huey
+    from scanner.worker import Worker
 
-    load_tasks()
-    threads = args.threads or settings.worker_threads
-    # created first here, the shared engine's pool holds a connection per thread of this worker
-    engine = get_engine(settings.model_copy(update={"worker_threads": threads}))
-    heartbeat = Heartbeat(engine, threads)
+    worker = Worker(settings, threads=args.threads)
+    heartbeat = Heartbeat(worker.engine, worker.threads)
     heartbeat.start()
-    server = serve_health(HealthChecker(settings, engine, huey), args.health_port or settings.health_port)
-    consumer = create_consumer(huey, threads, settings)
+    server = serve_health(HealthChecker(settings, worker.engine, worker.queue), args.health_port or settings.health_port)
+    consumer = create_consumer(worker.queue, worker.threads, settings)
     try:
         consumer.run()
     finally:

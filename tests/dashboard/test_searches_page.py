@@ -3,17 +3,23 @@ click to queued, running and done — on Huey's SQLite storage and on Redis."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from huey import Huey
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-import scanner.queue
-from models.settings import load_settings
+from dashboard import resources
+from models.settings import get_settings, load_settings
 from models.tables import Search, SearchStatus, TaskLog, TaskStatus
 from models.types import utcnow
-from scanner.queue import make_huey
-from tests.dashboard.conftest import World, open_app, texts
+from scanner.api import open_queue
+from tests.conftest import REDIS_TEST_URL, require_redis
+from tests.dashboard.conftest import World, open_app, reset_app_caches, texts
+
+DEAD_REDIS = "redis://127.0.0.1:9/0"  # nothing listens on the port
 
 
 def search_status(engine: Engine, search_id: int) -> SearchStatus | None:
@@ -47,11 +53,22 @@ def test_delete_asks_first_and_cancel_keeps_the_search(app_world: World, app_eng
     assert [metric.value for metric in app.metric] == ["2"]  # only the Strat's card is left
 
 
-@pytest.fixture
-def fresh_queue(queue: Huey, monkeypatch: pytest.MonkeyPatch) -> Huey:
-    """The app's one Huey, writing to the fresh per-test storage of the `queue` fixture."""
-    monkeypatch.setattr(scanner.queue.huey, "storage", queue.storage)
-    return scanner.queue.huey
+@pytest.fixture(params=["sqlite", "redis"])
+def fresh_queue(
+    request: pytest.FixtureRequest, app_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Huey]:
+    """The app's queue, configured as an operator configures it (through the environment), on an
+    empty storage of each backend; the test reads it through a queue of its own, opened as the
+    app opens it (so that queued tasks decode)."""
+    if request.param == "redis":
+        require_redis()
+        monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    reset_app_caches()
+    queue = open_queue(get_settings())
+    queue.flush()
+    yield queue
+    queue.flush()
 
 
 def log_scan(engine: Engine, task_id: str, search_id: int, status: TaskStatus, **values: object) -> None:
@@ -99,10 +116,10 @@ def test_a_failed_rescan_shows_its_error(app_world: World, app_engine: Engine, f
 
 
 @pytest.fixture
-def unreachable_queue(app_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    """Redis that does not answer: nothing listens on the port."""
-    dead = make_huey(load_settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:9/0"))
-    monkeypatch.setattr(scanner.queue.huey, "storage", dead.storage)
+def unreachable_queue(app_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app configured with a Redis that does not answer."""
+    monkeypatch.setenv("REDIS_URL", DEAD_REDIS)
+    reset_app_caches()
 
 
 def test_a_down_queue_is_announced_on_every_page_and_the_button_cannot_enqueue(
@@ -117,11 +134,11 @@ def test_a_down_queue_is_announced_on_every_page_and_the_button_cannot_enqueue(
 
 
 def test_when_enqueueing_fails_the_button_says_it_cannot_enqueue(
-    app_world: World, fresh_queue: Huey, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+    app_world: World, fresh_queue: Huey, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     app = open_app("views/searches.py")  # the health check saw the queue up
-    dead = make_huey(load_settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:9/0"))
-    monkeypatch.setattr(scanner.queue.huey, "storage", dead.storage)
+    dead = open_queue(load_settings(data_dir=tmp_path, redis_url=DEAD_REDIS))
+    monkeypatch.setattr(resources, "queue", lambda: dead)  # then Redis went away
     app.button(key=f"rescan.{app_world.strat_id}.button").click().run()
     assert not app.exception
     assert any(text.startswith("Cannot enqueue the scan: the queue is unreachable (ConnectionError") for text in texts(app, "error"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -20,8 +21,8 @@ from models.tables import (
     TaskStatus,
     WorkerHeartbeat,
 )
-from scanner.housekeeping import Pruned, prune, prune_old_rows
-from scanner.queue import huey
+from scanner.housekeeping import Pruned, prune
+from scanner.worker import Worker
 
 from .conftest import NOW
 
@@ -89,10 +90,14 @@ def test_prune_is_one_bulk_delete_per_table_and_safe_to_repeat(engine: Engine, s
     assert prune(engine, SETTINGS, now=NOW) == Pruned(0, 0, 0)
 
 
-def test_prune_is_an_hourly_periodic_task_of_the_worker_queue() -> None:
+def test_prune_is_an_hourly_periodic_task_of_the_worker_queue(tmp_path: Path) -> None:
+    worker = Worker(load_settings(data_dir=tmp_path, redis_url=None))
     hour = NOW.replace(tzinfo=None, minute=0, second=0)  # Huey (utc=True) ticks in naive UTC
     runs = [
         minute for minute in range(60)
-        if any(isinstance(task, prune_old_rows.task_class) for task in huey.read_periodic(hour.replace(minute=minute)))
+        if any(
+            isinstance(task, worker.prune_old_rows.task_class)
+            for task in worker.queue.read_periodic(hour.replace(minute=minute))
+        )
     ]
     assert len(runs) == 1

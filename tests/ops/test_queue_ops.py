@@ -12,6 +12,8 @@ from huey import Huey
 from scanner.commands import UsageError
 from scanner.commands import queue as queue_command
 from scanner.commands.queue import held_locks, queue_status
+from scanner.queue import TaskQueue
+from scanner.tasks import ScanLock
 
 
 def test_status_lists_pending_and_scheduled_tasks_and_held_locks(queue: Huey) -> None:
@@ -44,6 +46,16 @@ def test_unlock_all_releases_only_locks(queue: Huey, monkeypatch: pytest.MonkeyP
     assert queue_command.unlock_locks(argparse.Namespace(names=[], all=True)) == 0
     assert held_locks(queue) == []
     assert queue.pending_count() == 1  # the queued work stays
+
+
+def test_a_scan_lock_is_listed_and_released_like_any_task_lock(
+    queue: TaskQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ScanLock(queue, 3).acquire()  # taken and never released, as by a killed worker
+    assert held_locks(queue) == ["scan-search-3"] and queue.is_locked("scan-search-3")
+    monkeypatch.setattr(queue_command, "_queue", lambda: queue)
+    assert queue_command.unlock_locks(argparse.Namespace(names=["scan-search-3"], all=False)) == 0
+    assert not ScanLock(queue, 3).is_locked()
 
 
 def test_unlocking_a_lock_that_is_not_held_names_the_held_ones(queue: Huey, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,10 +16,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models.db import create_db_engine
+from models.settings import load_settings
 from models.tables import WorkerHeartbeat
-from scanner.commands.worker import load_tasks
 from scanner.heartbeat import Heartbeat
-from scanner.queue import huey
+from scanner.worker import Worker
 
 from .conftest import NOW, ROOT, Fetch, free_port
 
@@ -51,15 +51,17 @@ def test_the_heartbeat_thread_beats_at_once_and_survives_a_database_outage(tmp_p
     broken.dispose()
 
 
-def test_loading_tasks_registers_housekeeping_and_the_scan_tasks() -> None:
-    load_tasks()
-    registered = set(huey._registry._registry)
-    assert {
-        "scanner.housekeeping.prune_old_rows",
+def test_the_worker_registers_its_tasks_under_the_names_queued_messages_carry(tmp_path: Path) -> None:
+    worker = Worker(load_settings(data_dir=tmp_path, redis_url=None))
+    tasks = [worker.tasks.dispatch_due_scans, worker.tasks.scan_search, worker.tasks.send_notifications,
+             worker.prune_old_rows]
+    names = [worker.queue.serializer.deserialize(worker.queue.serialize_task(task.s())).name for task in tasks]
+    assert names == [
         "scanner.tasks.dispatch_due_scans",
         "scanner.tasks.scan_search",
         "scanner.tasks.send_notifications",
-    } <= registered
+        "scanner.housekeeping.prune_old_rows",
+    ]
 
 
 def _wait_for(fetch: Fetch, url: str, deadline: float) -> dict[str, object]:

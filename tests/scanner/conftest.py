@@ -1,6 +1,6 @@
 """Fixtures for scanner tests: a scriptable local HTTP server (each path answers with a queue of
 canned responses), settings that point scans at the test database and the demo market, and
-the project's Huey on a fresh storage."""
+a worker of those settings on the test database and a fresh queue."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from huey import Huey
 from sqlalchemy.engine import Engine
 
-import scanner.queue
-import scanner.tasks
 from demo_market import DemoMarket
 from models import settings as settings_module
 from models.settings import Settings
+from scanner.queue import TaskQueue
+from scanner.worker import Worker
 
 
 @dataclass
@@ -88,7 +87,7 @@ def scan_settings(
     engine: Engine, market: DemoMarket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
     """Settings for scans against the test database and the local demo market, installed through
-    the environment as the process-wide settings (adapters and tasks read them)."""
+    the environment as the process-wide settings too (the marketplace adapters read them)."""
     overrides: dict[str, object] = {
         "data_dir": tmp_path,
         "database_url": engine.url.render_as_string(hide_password=False),
@@ -104,14 +103,13 @@ def scan_settings(
         monkeypatch.setenv(name.upper(), str(value))
     settings_module.get_settings.cache_clear()
     settings = settings_module.get_settings()
-    monkeypatch.setattr(scanner.tasks, "settings", settings)
     yield settings
     settings_module.get_settings.cache_clear()
 
 
 @pytest.fixture
-def worker_queue(queue: Huey, monkeypatch: pytest.MonkeyPatch) -> Huey:
-    """The project's Huey (with its registered tasks) on a fresh storage of each backend."""
-    monkeypatch.setattr(scanner.queue.huey, "storage", queue.storage)
-    return scanner.queue.huey
+def worker(scan_settings: Settings, engine: Engine, queue: TaskQueue) -> Worker:
+    """The worker's tasks, run with the scan settings on the test database, registered on a fresh
+    queue of each backend."""
+    return Worker(scan_settings, engine=engine, queue=queue)
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 import requests
-from huey import Huey
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
@@ -23,7 +22,8 @@ from models.types import utcnow
 from scanner import breaker
 from scanner.marketplaces.demo import DemoAdapter
 from scanner.scan import run_scan
-from scanner.tasks import ScanIncomplete, scan_search
+from scanner.tasks import ScanIncomplete
+from scanner.worker import Worker
 from tests.clock import Clock
 
 
@@ -113,16 +113,17 @@ def test_the_first_stored_scan_is_the_baseline_and_later_new_listings_are_deals(
 
 
 def test_two_workers_scanning_one_search_leave_no_duplicates(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey, market: DemoMarket
+    engine: Engine, scan_settings: Settings, worker: Worker, market: DemoMarket
 ) -> None:
     search_id = add_search(engine)
     market.latency = 0.3  # both workers are inside the scan at the same time
     results: list[dict[str, object]] = []
-    workers = [threading.Thread(target=lambda: results.append(scan_search.call_local(search_id))) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    scan = worker.tasks.scan_search
+    threads = [threading.Thread(target=lambda: results.append(scan.call_local(search_id))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert sorted(result["skipped"] == "already being scanned" for result in results) == [False, True]
     assert [entry.status for entry in logs(engine)] == [TaskStatus.SUCCESS]
     with Session(engine) as session:
@@ -156,11 +157,11 @@ def test_a_retry_fetches_only_the_marketplaces_that_failed(
 
 
 def test_the_task_raises_for_huey_to_retry_a_transient_failure(
-    engine: Engine, scan_settings: Settings, market: DemoMarket, worker_queue: Huey
+    engine: Engine, scan_settings: Settings, market: DemoMarket, worker: Worker
 ) -> None:
     search_id = add_search(engine)
     market.fail_mode, market.fail_rate = "500", 1.0
-    task = scan_search.s(search_id)
+    task = worker.tasks.scan_search.s(search_id)
     with pytest.raises(ScanIncomplete, match="demo \\(server_error\\)"):
         task.execute()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from huey import Huey
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -19,7 +18,8 @@ from models.tables import Search, SearchStatus, TaskLog, TaskStatus
 from models.types import utcnow
 from scanner.scan import run_scan
 from scanner.schedule import CLAIM_LEASE, DISPATCH_BATCH, SCAN_ABANDONED_AFTER, claim_due_searches, is_stale
-from scanner.tasks import dispatch_due_scans, rescan, scan_lock, scan_search
+from scanner.tasks import ScanLock
+from scanner.worker import Worker
 
 
 def add_searches(engine: Engine, count: int, *, due: bool = True, interval: int = 15) -> list[int]:
@@ -120,24 +120,24 @@ def test_one_claim_takes_a_batch_of_the_most_overdue_searches(engine: Engine) ->
 
 
 def test_every_consumer_running_the_tick_enqueues_each_due_search_once(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey
+    engine: Engine, scan_settings: Settings, worker: Worker
 ) -> None:
     add_searches(engine, 4)
     for _consumer in range(3):  # Huey runs periodic tasks in every consumer
-        dispatch_due_scans.call_local()
-    assert worker_queue.pending_count() == 4
+        worker.tasks.dispatch_due_scans.call_local()
+    assert worker.queue.pending_count() == 4
 
 
 def test_the_tick_queues_a_scan_task_for_each_claimed_search(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey
+    engine: Engine, scan_settings: Settings, worker: Worker
 ) -> None:
     due = add_searches(engine, 3)
-    claimed = dispatch_due_scans.call_local()
-    queued = [worker_queue.dequeue() for _ in due]
+    claimed = worker.tasks.dispatch_due_scans.call_local()
+    queued = [worker.queue.dequeue() for _ in due]
     assert claimed == due
     assert sorted(task.args[0] for task in queued) == due
-    assert all(task.name == scan_search.task_class.__name__ and task.args[1] is True for task in queued)
-    assert worker_queue.dequeue() is None
+    assert all(task.name == worker.tasks.scan_search.task_class.__name__ and task.args[1] is True for task in queued)
+    assert worker.queue.dequeue() is None
 
 
 def test_a_task_lost_with_the_queue_is_claimed_again_when_its_lease_runs_out(
@@ -154,13 +154,13 @@ def test_a_task_lost_with_the_queue_is_claimed_again_when_its_lease_runs_out(
 
 
 def test_a_queued_scan_overtaken_by_a_newer_scan_is_skipped(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey, market: DemoMarket
+    engine: Engine, scan_settings: Settings, worker: Worker, market: DemoMarket
 ) -> None:
     [search_id] = add_searches(engine, 1)
     queued_at = utcnow()
     run_scan(engine, scan_settings, search_id, task_id="rescan")  # e.g. a "Rescan now" that ran first
     hits = market.hits("/search")
-    result = scan_search.call_local(search_id, True, queued_at)
+    result = worker.tasks.scan_search.call_local(search_id, True, queued_at)
     assert result == {"search_id": search_id, "skipped": "scanned since queued"}
     assert market.hits("/search") == hits
 
@@ -175,47 +175,47 @@ def test_a_retry_of_the_same_task_is_not_stale(engine: Engine, scan_settings: Se
 
 
 def test_rescan_enqueues_one_task_ahead_of_the_sweep(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey
+    engine: Engine, scan_settings: Settings, worker: Worker
 ) -> None:
     first, second = add_searches(engine, 2)
     with Session(engine) as session:
         session.execute(update(Search).where(Search.id == second).values(next_scan_at=utcnow() + timedelta(hours=1)))
         session.commit()
-    dispatch_due_scans.call_local()
-    task_id = rescan(second)
-    assert worker_queue.pending_count() == 2
-    ahead = worker_queue.dequeue()
+    worker.tasks.dispatch_due_scans.call_local()
+    task_id = worker.tasks.rescan(second)
+    assert worker.queue.pending_count() == 2
+    ahead = worker.queue.dequeue()
     assert ahead is not None and ahead.id == task_id and ahead.args[0] == second
     del first
 
 
 def test_a_scan_lock_left_by_a_killed_worker_is_released(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey
+    engine: Engine, scan_settings: Settings, worker: Worker
 ) -> None:
     [search_id] = add_searches(engine, 1)
-    scan_lock(search_id).acquire(taken_at=utcnow() - SCAN_ABANDONED_AFTER)  # what SIGKILL leaves behind
-    result = scan_search.call_local(search_id)
+    ScanLock(worker.queue, search_id).acquire(taken_at=utcnow() - SCAN_ABANDONED_AFTER)  # what SIGKILL leaves behind
+    result = worker.tasks.scan_search.call_local(search_id)
     assert result["skipped"] == "released an abandoned lock; the next tick scans it"
-    assert not scan_lock(search_id).is_locked()
-    assert scan_search.call_local(search_id)["found"] > 0
+    assert not ScanLock(worker.queue, search_id).is_locked()
+    assert worker.tasks.scan_search.call_local(search_id)["found"] > 0
 
 
 def test_an_old_scan_lock_of_a_still_running_scan_is_respected(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey
+    engine: Engine, scan_settings: Settings, worker: Worker
 ) -> None:
     [search_id] = add_searches(engine, 1)
     with Session(engine) as session:
         session.add(TaskLog(task_name="scan_search", search_id=search_id, marketplace="demo", status=TaskStatus.RUNNING))
         session.commit()
-    scan_lock(search_id).acquire(taken_at=utcnow() - SCAN_ABANDONED_AFTER)
-    assert scan_search.call_local(search_id)["skipped"] == "already being scanned"
-    assert scan_lock(search_id).is_locked()
+    ScanLock(worker.queue, search_id).acquire(taken_at=utcnow() - SCAN_ABANDONED_AFTER)
+    assert worker.tasks.scan_search.call_local(search_id)["skipped"] == "already being scanned"
+    assert ScanLock(worker.queue, search_id).is_locked()
 
 
 def test_a_fresh_scan_lock_is_respected_before_its_scan_logs_anything(
-    engine: Engine, scan_settings: Settings, worker_queue: Huey
+    engine: Engine, scan_settings: Settings, worker: Worker
 ) -> None:
     [search_id] = add_searches(engine, 1)
-    with scan_lock(search_id):
-        assert scan_search.call_local(search_id)["skipped"] == "already being scanned"
-        assert scan_lock(search_id).is_locked()
+    with ScanLock(worker.queue, search_id):
+        assert worker.tasks.scan_search.call_local(search_id)["skipped"] == "already being scanned"
+        assert ScanLock(worker.queue, search_id).is_locked()

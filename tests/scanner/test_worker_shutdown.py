@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-import scanner.queue
 from demo_market import DemoMarket
 from models import crud
 from models.db import create_db_engine
@@ -25,16 +24,18 @@ from models.schemas import SearchInput
 from models.settings import load_settings
 from models.tables import Listing, TaskLog, TaskStatus
 from models.types import utcnow
-from scanner.queue import make_huey
-from scanner.tasks import rescan, scan_search
+from scanner.api import open_queue, rescan
+from scanner.queue import TaskQueue
 from tests.ops.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+World = tuple[Engine, TaskQueue, dict[str, str]]
 
 
 @pytest.fixture
-def world(tmp_path: Path, market: DemoMarket, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Engine, dict[str, str]]]:
-    """A migrated SQLite database with one search, a SQLite queue, and the worker's environment."""
+def world(tmp_path: Path, market: DemoMarket) -> Iterator[World]:
+    """A migrated SQLite database with one search, the SQLite queue a worker with the returned
+    environment consumes (opened as the dashboard opens it), and that environment."""
     database = f"sqlite:///{tmp_path}/deal-scout.db"
     engine = create_db_engine(database)
     upgrade(engine)
@@ -43,8 +44,7 @@ def world(tmp_path: Path, market: DemoMarket, monkeypatch: pytest.MonkeyPatch) -
         search = crud.create_search(session, data)
         search.next_scan_at = utcnow() + timedelta(days=1)  # only the test's rescan runs it
         session.commit()
-    queue = make_huey(load_settings(data_dir=tmp_path, redis_url=None))
-    monkeypatch.setattr(scanner.queue.huey, "storage", queue.storage)
+    queue = open_queue(load_settings(data_dir=tmp_path, redis_url=None))
     env = {
         **os.environ,
         "DATABASE_URL": database,
@@ -55,7 +55,7 @@ def world(tmp_path: Path, market: DemoMarket, monkeypatch: pytest.MonkeyPatch) -
         "HTTP_READ_TIMEOUT_SECONDS": "30",
         "SCAN_MAX_PAGES": "1",
     }
-    yield engine, env
+    yield engine, queue, env
     engine.dispose()
 
 
@@ -72,9 +72,9 @@ def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None
         time.sleep(0.1)
 
 
-def pending_scans() -> int:
+def pending_scans(queue: TaskQueue) -> int:
     """Scans waiting in the queue (periodic tasks may be waiting too when a minute turns)."""
-    return sum(1 for task in scanner.queue.huey.pending() if isinstance(task, scan_search.task_class))
+    return sum(1 for task in queue.pending() if isinstance(task, queue.tasks.scan_search.task_class))
 
 
 def statuses(engine: Engine) -> list[TaskStatus]:
@@ -82,10 +82,10 @@ def statuses(engine: Engine) -> list[TaskStatus]:
         return list(session.exec(select(TaskLog.status).order_by(TaskLog.id)))
 
 
-def test_sigterm_lets_the_running_scan_finish(world: tuple[Engine, dict[str, str]], market: DemoMarket) -> None:
-    engine, env = world
+def test_sigterm_lets_the_running_scan_finish(world: World, market: DemoMarket) -> None:
+    engine, queue, env = world
     market.latency = 2.0
-    rescan(1)
+    rescan(queue, 1)
     worker = start_worker(env)
     try:
         wait_until(lambda: statuses(engine) == [TaskStatus.RUNNING], 30, "the scan to start")
@@ -94,15 +94,15 @@ def test_sigterm_lets_the_running_scan_finish(world: tuple[Engine, dict[str, str
     finally:
         worker.kill()
     assert statuses(engine) == [TaskStatus.SUCCESS]
-    assert pending_scans() == 0
+    assert pending_scans(queue) == 0
 
 
 def test_a_scan_outlasting_the_shutdown_timeout_is_handed_back_untouched(
-    world: tuple[Engine, dict[str, str]], market: DemoMarket
+    world: World, market: DemoMarket
 ) -> None:
-    engine, env = world
+    engine, queue, env = world
     market.latency = 8.0
-    rescan(1)
+    rescan(queue, 1)
     worker = start_worker({**env, "WORKER_SHUTDOWN_TIMEOUT_SECONDS": "1"})
     try:
         wait_until(lambda: statuses(engine) == [TaskStatus.RUNNING], 30, "the scan to start")
@@ -110,7 +110,7 @@ def test_a_scan_outlasting_the_shutdown_timeout_is_handed_back_untouched(
         worker.wait(timeout=20)
     finally:
         worker.kill()
-    assert pending_scans() == 1  # handed back for the next worker
+    assert pending_scans(queue) == 1  # handed back for the next worker
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Listing)).one() == 0
     market.latency = 0.0
