@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from models.tables import Notification
 from scanner.deals import find_deals
+from tests.cli import Cli, Result
 
-ROOT = Path(__file__).resolve().parents[2]
+Notify = Callable[..., Result]
 
 
 @pytest.fixture
-def notify(database_url):
+def notify(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Notify:
     """Run the real command against the test database and a local SMTP server on `port`."""
+    scanner = Cli(monkeypatch, capsys, env={"DATABASE_URL": database_url, "SMTP_FROM": "alerts@scout.example"})
 
-    def notify(*args: str, port: int | None, **env: str) -> subprocess.CompletedProcess[str]:
+    def notify(*args: str, port: int | None, **env: str) -> Result:
         smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_TLS": "none"} if port else {"SMTP_HOST": ""}
-        return subprocess.run(
-            [sys.executable, "-m", "scanner", "notify", *args],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database_url, "SMTP_FROM": "alerts@scout.example", **smtp, **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return scanner("notify", *args, env={**smtp, **env})
 
     return notify
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from scanner.cli import main
+from tests.cli import Cli, Result
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "tests" / "fixtures" / "appraise" / "browse_nikon_d750.json"  # written for this test
@@ -19,27 +18,15 @@ KEYS = ["external_id", "title", "total", "currency", "market_price", "sample_siz
         "excluded_reason"]
 
 
-@dataclass(frozen=True)
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
+@pytest.fixture
+def appraise(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """`python -m scanner appraise ARGS…`, run in this process (tests/cli.py)."""
+    scanner = Cli(monkeypatch, capsys)
+    return lambda *args: scanner("appraise", *args)
 
 
 @pytest.fixture
-def appraise(capsys: pytest.CaptureFixture[str]) -> Callable[..., Done]:
-    """`python -m scanner appraise ARGS…`, run in this process (the CLI's own entry point)."""
-
-    def run(*args: str) -> Done:
-        returncode = main(["appraise", *args])
-        captured = capsys.readouterr()
-        return Done(returncode, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture
-def verdicts(appraise: Callable[..., Done]) -> dict[str, dict[str, object]]:
+def verdicts(appraise: Callable[..., Result]) -> dict[str, dict[str, object]]:
     done = appraise("ebay", str(PAGE), "--query", "nikon d750")
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
@@ -68,19 +55,19 @@ def test_junk_and_too_good_to_be_true_are_excluded_with_their_reason(verdicts) -
     assert {verdicts[key]["verdict"] for key in reasons} == {"excluded"}
 
 
-def test_without_enough_comparables_it_says_so(appraise: Callable[..., Done]) -> None:
+def test_without_enough_comparables_it_says_so(appraise: Callable[..., Result]) -> None:
     done = appraise("ebay", str(ROOT / "tests" / "fixtures" / "ebay" / "browse_search_page1.json"))
     assert done.returncode == 0, done.stderr
     assert {item["verdict"] for item in json.loads(done.stdout)} <= {"not_enough_data", "excluded"}
 
 
-def test_an_unreadable_file_is_one_line_and_exit_2(appraise: Callable[..., Done], tmp_path: Path) -> None:
+def test_an_unreadable_file_is_one_line_and_exit_2(appraise: Callable[..., Result], tmp_path: Path) -> None:
     done = appraise("ebay", str(tmp_path / "missing.json"))
     assert (done.returncode, done.stderr.count("\n")) == (2, 1)
 
 
 @pytest.mark.skipif(not (CAPTURES / "ebay").is_dir(), reason=f"real captures not found in {CAPTURES}")
-def test_on_a_real_iphone_response_each_model_is_judged_against_its_own_model(appraise: Callable[..., Done]) -> None:
+def test_on_a_real_iphone_response_each_model_is_judged_against_its_own_model(appraise: Callable[..., Result]) -> None:
     """The search-wide median ($309) called every iPhone 8 a deal and every 13 Pro Max overpriced."""
     done = appraise("ebay", str(CAPTURES / "ebay" / "browse_search_iphone_best_match.json"), "--query", "iphone")
     listed = {str(item["external_id"]): item for item in json.loads(done.stdout)}

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +21,7 @@ from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.demo import DemoAdapter
+from tests.cli import Cli, Result
 from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,18 +217,17 @@ def test_the_registry_builds_it_for_the_configured_market() -> None:
 # --- saved pages and the parse command ----------------------------------------------------------
 
 
-def scanner_parse(name: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scanner", "parse", "demo", str(FIXTURES / name)],
-        cwd=ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+ParseCommand = Callable[[str], Result]
 
 
-def test_parse_command_prints_the_saved_page_as_json() -> None:
+@pytest.fixture
+def scanner_parse(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> ParseCommand:
+    """`scanner_parse(name)`: `python -m scanner parse demo` of a saved page, run in process."""
+    scanner = Cli(monkeypatch, capsys)
+    return lambda name: scanner("parse", "demo", str(FIXTURES / name))
+
+
+def test_parse_command_prints_the_saved_page_as_json(scanner_parse: ParseCommand) -> None:
     result = scanner_parse("laptop_results_page1.html")
     assert result.returncode == 0, result.stderr
     listings = json.loads(result.stdout)
@@ -241,7 +238,7 @@ def test_parse_command_prints_the_saved_page_as_json() -> None:
     assert any("日本" in listing["title"] or "ç" in listing["title"] for listing in listings)
 
 
-def test_parse_command_classifies_the_changed_markup_page() -> None:
+def test_parse_command_classifies_the_changed_markup_page(scanner_parse: ParseCommand) -> None:
     result = scanner_parse("laptop_results_markup_changed.html")
     assert result.returncode == 1
     assert result.stdout == ""

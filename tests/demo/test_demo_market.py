@@ -22,8 +22,8 @@ from protego import Protego
 from demo_market import DemoMarket, catalogue
 from demo_market.catalogue import DemoListing
 from models.tables import Condition
-from scanner.cli import main
 from scanner.marketplaces.demo import DemoAdapter
+from tests.cli import Cli
 from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -397,8 +397,9 @@ def test_the_command_serves_until_stopped(stop_signal: signal.Signals) -> None:
     assert "stopping" in process.stdout.read()  # type: ignore[union-attr]
 
 
-def test_the_command_wants_a_mode_with_a_rate(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo-market", "--fail-rate", "0.2"]) == 2
-    assert (
-        capsys.readouterr().err == "error: --fail-rate needs --fail-mode (one of 429, 500, timeout, truncate, markup)\n"
-    )
+def test_the_command_wants_a_mode_with_a_rate(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = Cli(monkeypatch, capsys)("demo-market", "--fail-rate", "0.2")
+    assert result.returncode == 2
+    assert result.stderr == "error: --fail-rate needs --fail-mode (one of 429, 500, timeout, truncate, markup)\n"

@@ -11,11 +11,8 @@ Alerts: 2 pending, 1 failed, 1 sent. Workers: one fresh, one stale.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import socketserver
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -47,6 +44,7 @@ from models.tables import (
 from models.types import utcnow
 from scanner.health_server import HealthServer, serve_health
 from scanner.queue import make_huey
+from tests.cli import Cli
 
 from ..conftest import REDIS_TEST_URL, require_redis
 
@@ -202,26 +200,11 @@ def serve(tmp_path: Path) -> Iterator[Serve]:
         server.server_close()
 
 
-Python = Callable[..., subprocess.CompletedProcess[str]]
-
-
 @pytest.fixture
-def run_python(tmp_path: Path) -> Python:
-    """`run_python("-m", "scanner", "health", env={...})`: a Python process in the project with the
-    test's environment plus `env`, its queue in a folder of this test's own."""
-
-    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, *args],
-            cwd=ROOT,
-            env={**os.environ, "DATA_DIR": str(tmp_path / "data"), **(env or {})},
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    return run
+def scanner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """`scanner("health", env={...})`: the command run in process (`tests.cli`) with the test's
+    environment plus `env`, its queue in a folder of this test's own."""
+    return Cli(monkeypatch, capsys, env={"DATA_DIR": str(tmp_path / "data")})
 
 
 class _Pipe(socketserver.BaseRequestHandler):

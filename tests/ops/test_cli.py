@@ -11,29 +11,28 @@ import pytest
 from huey import Huey
 from sqlmodel import Session
 
-from models.settings import load_settings
+from models.settings import Settings, load_settings
 from models.tables import TaskLog, TaskStatus
 from models.types import utcnow
-from scanner.cli import main
+from scanner import api
 from scanner.commands.queue import held_locks
 from scanner.queue import make_huey
+from tests.cli import Cli
 
-from .conftest import Python, Seeded
-
-HEALTH = ("-m", "scanner", "health")
+from .conftest import Seeded
 
 
-def test_health_prints_the_health_json_and_exits_0(run_python: Python, database_url: str, seeded: Seeded) -> None:
-    result = run_python(*HEALTH, "--detailed", env={"DATABASE_URL": database_url})
+def test_health_prints_the_health_json_and_exits_0(scanner: Cli, database_url: str, seeded: Seeded) -> None:
+    result = scanner("health", "--detailed", env={"DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert (report["status"], report["db"], report["queue_depth"]) == ("warning", "ok", 0)
     assert report["notifications"] == {"pending": 2, "sent": 1, "failed": 1}
 
 
-def test_health_exits_1_when_the_database_is_down(run_python: Python, closed_port: int) -> None:
+def test_health_exits_1_when_the_database_is_down(scanner: Cli, closed_port: int) -> None:
     url = f"postgresql://scout:hunter2-secret@127.0.0.1:{closed_port}/scout"
-    result = run_python(*HEALTH, env={"DATABASE_URL": url})
+    result = scanner("health", env={"DATABASE_URL": url})
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert (report["status"], report["db"]) == ("unhealthy", "down")
@@ -41,25 +40,23 @@ def test_health_exits_1_when_the_database_is_down(run_python: Python, closed_por
 
 
 def test_tasks_failed_groups_the_last_hour_by_marketplace_and_error_class(
-    run_python: Python, database_url: str, seeded: Seeded
+    scanner: Cli, database_url: str, seeded: Seeded
 ) -> None:
-    result = run_python("-m", "scanner", "tasks", "failed", env={"DATABASE_URL": database_url})
+    result = scanner("tasks", "failed", env={"DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "last 1h: 3 failed of 7 finished scans (42.9%)"
     group_header = next(i for i, line in enumerate(lines) if line.startswith("MARKETPLACE  ERROR CLASS"))
-    assert lines[group_header + 1].split()[:4] == ["ebay", "rate_limited", "2", "5m"]
+    assert lines[group_header + 1].split()[:6] == ["ebay", "rate_limited", "2", "5", "min", "ago"]
     assert "HTTP 429 from api.ebay.com" in lines[group_header + 1]
     assert lines[group_header + 2].split()[:3] == ["craigslist", "markup_changed", "1"]
     assert "newest 3 failures:" in result.stdout
 
 
 def test_tasks_failed_json_covers_a_wider_window(
-    run_python: Python, sqlite_database_url: str, seeded_sqlite: Seeded
+    scanner: Cli, sqlite_database_url: str, seeded_sqlite: Seeded
 ) -> None:
-    result = run_python(
-        "-m", "scanner", "tasks", "failed", "--hours", "4", "--json", env={"DATABASE_URL": sqlite_database_url}
-    )
+    result = scanner("tasks", "failed", "--hours", "4", "--json", env={"DATABASE_URL": sqlite_database_url})
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [(g["marketplace"], g["error_class"], g["count"]) for g in report["groups"]] == [
@@ -67,8 +64,8 @@ def test_tasks_failed_json_covers_a_wider_window(
     ]
 
 
-def test_tasks_slow_lists_the_slowest_search_first(run_python: Python, database_url: str, seeded: Seeded) -> None:
-    result = run_python("-m", "scanner", "tasks", "slow", "--hours", "1", env={"DATABASE_URL": database_url})
+def test_tasks_slow_lists_the_slowest_search_first(scanner: Cli, database_url: str, seeded: Seeded) -> None:
+    result = scanner("tasks", "slow", "--hours", "1", env={"DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
     rows = result.stdout.splitlines()[2:]
     assert rows[0].startswith("SEARCH  NAME")
@@ -76,31 +73,34 @@ def test_tasks_slow_lists_the_slowest_search_first(run_python: Python, database_
     assert rows[2].split()[1:6] == ["Fender", "Strat", "4", "1.2", "2.0"]
 
 
-def test_a_non_positive_window_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["tasks", "slow", "--hours", "0"]) == 2
-    assert capsys.readouterr().err.strip() == "error: --hours must be positive, not 0"
+def test_a_non_positive_window_is_a_usage_error(scanner: Cli) -> None:
+    result = scanner("tasks", "slow", "--hours", "0")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --hours must be positive, not 0"
+
+
+def _cli_settings(tmp_path: Path) -> Settings:
+    """What the commands `scanner` runs read for their queue: SQLite storage in the test's data folder."""
+    return load_settings(data_dir=tmp_path / "data", redis_url=None)
 
 
 def _cli_queue(tmp_path: Path) -> Huey:
-    """The queue `run_python` processes use (SQLite storage in the test's data folder), opened
-    here too, to look at it without decoding tasks."""
-    return make_huey(load_settings(data_dir=tmp_path / "data", redis_url=None))
+    """The queue the commands use, opened here too, to look at it without decoding tasks."""
+    return make_huey(_cli_settings(tmp_path))
 
 
 def test_queue_status_shows_a_pending_rescan_and_purge_empties_the_queue(
-    run_python: Python, sqlite_database_url: str, tmp_path: Path
+    scanner: Cli, sqlite_database_url: str, tmp_path: Path
 ) -> None:
     env = {"DATABASE_URL": sqlite_database_url}
-    enqueue = run_python("-c", "from scanner.tasks import rescan; print(rescan(42))", env=env)
-    assert enqueue.returncode == 0, enqueue.stderr
-    task_id = enqueue.stdout.strip()
+    task_id = api.rescan(api.open_queue(_cli_settings(tmp_path)), 42)  # the dashboard's "Rescan now"
 
-    status = run_python("-m", "scanner", "queue", "status", env=env)
+    status = scanner("queue", "status", env=env)
     assert status.returncode == 0, status.stderr
     assert status.stdout.startswith("queue (sqlite): 1 pending, 0 scheduled")
     assert f"{task_id}  scan_search  [42, False]  100" in status.stdout
 
-    purged = run_python("-m", "scanner", "queue", "purge", "--yes", env=env)
+    purged = scanner("queue", "purge", "--yes", env=env)
     assert purged.returncode == 0, purged.stderr
     assert "Safe: schedules live in the database" in purged.stdout
     assert "purged 1 pending and 0 scheduled task(s)" in purged.stdout
@@ -108,23 +108,23 @@ def test_queue_status_shows_a_pending_rescan_and_purge_empties_the_queue(
 
 
 def test_queue_unlock_releases_a_lock_left_by_a_killed_worker(
-    run_python: Python, sqlite_database_url: str, tmp_path: Path
+    scanner: Cli, sqlite_database_url: str, tmp_path: Path
 ) -> None:
     env = {"DATABASE_URL": sqlite_database_url}
     queue = _cli_queue(tmp_path)
     queue.lock_task("scan-search-12").__enter__()  # taken and never released: what SIGKILL leaves behind
-    status = json.loads(run_python("-m", "scanner", "queue", "status", "--json", env=env).stdout)
+    status = json.loads(scanner("queue", "status", "--json", env=env).stdout)
     assert status["locks"] == ["scan-search-12"]
 
-    released = run_python("-m", "scanner", "queue", "unlock", "scan-search-12", env=env)
+    released = scanner("queue", "unlock", "scan-search-12", env=env)
     assert released.stdout.strip() == "released 1 lock(s): scan-search-12"
     assert held_locks(queue) == []
 
 
-def test_prune_runs_housekeeping_now(run_python: Python, database_url: str, seeded: Seeded, session: Session) -> None:
+def test_prune_runs_housekeeping_now(scanner: Cli, database_url: str, seeded: Seeded, session: Session) -> None:
     session.add(TaskLog(task_name="scan_search", status=TaskStatus.SUCCESS, created_at=utcnow() - timedelta(days=40)))
     session.commit()
-    result = run_python("-m", "scanner", "prune", env={"DATABASE_URL": database_url})
+    result = scanner("prune", env={"DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "pruned 1 task log(s) older than 30 days, 0 sent notification(s) older than 90 days, "
@@ -137,8 +137,7 @@ def test_prune_runs_housekeeping_now(run_python: Python, database_url: str, seed
     [("health",), ("queue", "status"), ("queue", "purge"), ("queue", "unlock"), ("tasks", "failed"),
      ("tasks", "slow"), ("prune",), ("worker",)],
 )
-def test_every_operations_command_has_help(command: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        main([*command, "--help"])
-    assert exit_.value.code == 0
-    assert capsys.readouterr().out.startswith("usage: python -m scanner")
+def test_every_operations_command_has_help(command: tuple[str, ...], scanner: Cli) -> None:
+    result = scanner(*command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: python -m scanner")

@@ -9,11 +9,14 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import Engine
 
 from models.db import create_db_engine
-from scanner.metrics import record_scan
+from models.settings import load_settings
+from scanner.metrics import build_registry, multiprocess_mode, record_scan, render
+from scanner.queue import make_huey
 
 from .conftest import ROOT, Fetch, Seeded, Serve
 
@@ -70,32 +73,31 @@ def test_a_down_database_is_a_gauge_not_a_failed_scrape(serve: Serve, fetch: Fet
 
 
 _RECORD = "from scanner.metrics import record_scan; record_scan('demo', 'success', 2.0, 5, 1, 0)"
-_SCRAPE = """
-import sys
-from models.db import create_db_engine
-from models.settings import load_settings
-from scanner.metrics import build_registry, multiprocess_mode, render
-from scanner.queue import make_huey
-assert multiprocess_mode()
-engine = create_db_engine(sys.argv[1])
-body, _ = render(build_registry(engine, make_huey(load_settings(data_dir=sys.argv[2]), name=sys.argv[3])))
-sys.stdout.write(body.decode())
-"""
 
 
-def test_multiprocess_mode_adds_up_the_counters_of_every_worker_process(tmp_path: Path) -> None:
+def test_multiprocess_mode_adds_up_the_counters_of_every_worker_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two worker processes record a scan each (side by side); this one, like the process serving
+    `/metrics`, sums their files. Counters of this process stay out: it started without the directory."""
     shared = tmp_path / "prometheus"
     shared.mkdir()
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    workers = [
+        subprocess.Popen([sys.executable, "-c", _RECORD], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        _, stderr = worker.communicate(timeout=60)
+        assert worker.returncode == 0, stderr
 
-    def python(*args: str) -> str:
-        result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    python("-c", _RECORD)
-    python("-c", _RECORD)
-    text = python("-c", _SCRAPE, f"sqlite:///{tmp_path}/m.db", str(tmp_path), f"t-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
+    assert multiprocess_mode()
+    engine = create_db_engine(f"sqlite:///{tmp_path}/m.db")
+    queue = make_huey(load_settings(data_dir=tmp_path), name=f"t-{uuid.uuid4().hex[:8]}")
+    body, _ = render(build_registry(engine, queue))
+    engine.dispose()
+    text = body.decode()
     assert sample(text, "deal_scout_scans_total", marketplace="demo", status="success") == 2
     assert sample(text, "deal_scout_scan_duration_seconds_count", marketplace="demo") == 2
     assert sample(text, "deal_scout_scan_listings_found_total", marketplace="demo") == 10

@@ -3,39 +3,37 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from demo_market import DemoMarket
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli import Cli
 
 
 @pytest.fixture
-def run(sqlite_engine: Engine, market: DemoMarket, tmp_path: Path):  # noqa: ANN201  (a small command runner)
+def run(
+    sqlite_engine: Engine,
+    market: DemoMarket,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Cli:
     """Commands against a migrated SQLite database (the backends are covered by the model tests)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": sqlite_engine.url.render_as_string(hide_password=False),
-        "DATA_DIR": str(tmp_path),
-        "DEMO_MARKET_URL": market.url,
-        "RATE_LIMIT_PER_MINUTE": "6000",
-    }
-
-    def scanner(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "scanner", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-        )
-
-    return scanner
+    return Cli(
+        monkeypatch,
+        capsys,
+        env={
+            "DATABASE_URL": sqlite_engine.url.render_as_string(hide_password=False),
+            "DATA_DIR": str(tmp_path),
+            "DEMO_MARKET_URL": market.url,
+            "RATE_LIMIT_PER_MINUTE": "6000",
+        },
+    )
 
 
-def test_search_add_prints_the_new_id_and_list_shows_it(run) -> None:  # noqa: ANN001
+def test_search_add_prints_the_new_id_and_list_shows_it(run: Cli) -> None:
     added = run("search", "add", "--name", "Strats", "--query", "stratocaster", "--marketplace", "demo",
                 "--marketplace", "ebay", "--max-price", "900", "--target-price", "550", "--email", "me@example.com",
                 "--interval", "15", "--category", "33034")
@@ -49,7 +47,7 @@ def test_search_add_prints_the_new_id_and_list_shows_it(run) -> None:  # noqa: A
     )
 
 
-def test_search_add_includes_for_parts_listings_only_when_asked(run) -> None:  # noqa: ANN001
+def test_search_add_includes_for_parts_listings_only_when_asked(run: Cli) -> None:
     run("search", "add", "--name", "Repairs", "--query", "stratocaster", "--marketplace", "demo", "--include-for-parts")
     run("search", "add", "--name", "Buys", "--query", "stratocaster", "--marketplace", "demo")
     searches = json.loads(run("search", "list", "--json").stdout)
@@ -66,19 +64,19 @@ def test_search_add_includes_for_parts_listings_only_when_asked(run) -> None:  #
         (["--max-price", "cheap"], "not an amount: 'cheap'"),
     ],
 )
-def test_bad_search_arguments_are_one_line_and_exit_2(run, args: list[str], says: str) -> None:  # noqa: ANN001
+def test_bad_search_arguments_are_one_line_and_exit_2(run: Cli, args: list[str], says: str) -> None:
     result = run("search", "add", "--name", "x", "--query", "guitar", "--marketplace", "demo", *args)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and says in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_an_unknown_marketplace_is_refused(run) -> None:  # noqa: ANN001
+def test_an_unknown_marketplace_is_refused(run: Cli) -> None:
     result = run("search", "add", "--name", "x", "--query", "guitar", "--marketplace", "amazon")
     assert result.returncode == 2 and "invalid choice: 'amazon'" in result.stderr
 
 
-def test_scan_runs_in_the_foreground_and_prints_a_json_summary(run) -> None:  # noqa: ANN001
+def test_scan_runs_in_the_foreground_and_prints_a_json_summary(run: Cli) -> None:
     run("search", "add", "--name", "Guitars", "--query", "guitar", "--marketplace", "demo")
     result = run("scan", "1")
     assert result.returncode == 0, result.stderr
@@ -87,12 +85,12 @@ def test_scan_runs_in_the_foreground_and_prints_a_json_summary(run) -> None:  # 
     assert {"price_changes", "ended", "deals", "errors", "skipped"} <= set(summary)
 
 
-def test_scan_of_a_missing_search_is_one_line(run) -> None:  # noqa: ANN001
+def test_scan_of_a_missing_search_is_one_line(run: Cli) -> None:
     result = run("scan", "42")
     assert (result.returncode, result.stderr.strip()) == (2, "error: search 42 does not exist")
 
 
-def test_a_paused_marketplace_is_skipped_until_resumed(run) -> None:  # noqa: ANN001
+def test_a_paused_marketplace_is_skipped_until_resumed(run: Cli) -> None:
     run("search", "add", "--name", "Guitars", "--query", "guitar", "--marketplace", "demo")
     paused = run("marketplace", "pause", "demo", "--reason", "site redesign")
     assert paused.returncode == 0 and "paused (site redesign)" in paused.stdout
