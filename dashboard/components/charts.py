@@ -1,18 +1,23 @@
-"""Plotly figures for the Price history page: a search's prices with the market and target lines,
-and one listing's price steps. Zoom and pan are Plotly's own.
+"""Altair charts for the Price history page: a search's prices with the market and target lines,
+and one listing's price steps. Zoom and pan are Vega-Lite's own (scroll, drag, double-click).
 
-Prices arrive as exact Decimals and become floats only here, for drawing. The market line is
-a rolling median over the points the database returned (already capped), over the same window
+Prices arrive as exact Decimals and become floats only here, for drawing. Times are drawn as the
+viewer's wall-clock time without a zone: Streamlit shows such times as written, whatever zone the
+browser is in, so the chart agrees with `browser_zone()` (and its UTC fallback). The market line
+is a rolling median over the points the database returned (already capped), over the same window
 and minimum sample the deal rules use (`MARKET_WINDOW_DAYS`, `MARKET_MIN_SAMPLES`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
+from altair.utils.schemapi import UndefinedType
 
 from dashboard.components.formatting import marketplace_name, money
 from models.queries.history import ListingHistory, PriceHistory
@@ -21,24 +26,30 @@ from models.types import utcnow
 PALETTE = ("#0f766e", "#2563eb", "#d97706", "#7c3aed", "#db2777", "#475569")
 MARKET_COLOR = "#64748b"
 TARGET_COLOR = "#dc2626"
+FIRST_SEEN_COLOR = "#16a34a"
 MIN_TIME_SPAN = pd.Timedelta(hours=1)
-_LAYOUT = {
-    "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-    "hovermode": "closest",
-    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-}
+TIME_FORMAT = "%b %-d, %Y, %H:%M"
+_LEGEND = alt.Legend(title=None, orient="top", direction="horizontal", labelLimit=0)
+_HOVER_POINT = alt.OverlayMarkDef(opacity=0, size=100)  # invisible: lets a line's tooltip follow its points
 
 
 def marketplace_colors(marketplaces: list[str]) -> dict[str, str]:
     return {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(sorted(marketplaces))}
 
 
+def wall_times(moments: Iterable[datetime], zone: ZoneInfo) -> pd.Series:
+    """The moments as wall-clock times in `zone`, without a zone (see the module's docstring)."""
+    aware = pd.to_datetime(pd.Series(list(moments), dtype=object), utc=True)
+    return aware.dt.tz_convert(zone).dt.tz_localize(None)
+
+
 def history_frame(history: PriceHistory, zone: ZoneInfo) -> pd.DataFrame:
     """One row per point, times in the viewer's zone, prices as floats for drawing."""
     return pd.DataFrame(
         {
-            "at": [point.at.astimezone(zone) for point in history.points],
+            "at": wall_times((point.at for point in history.points), zone),
             "marketplace": [point.marketplace for point in history.points],
+            "series": [marketplace_name(point.marketplace) for point in history.points],
             "price": [float(point.price) for point in history.points],
             "low": [float(point.low) for point in history.points],
             "high": [float(point.high) for point in history.points],
@@ -56,6 +67,16 @@ def rolling_median(frame: pd.DataFrame, window_days: int, min_samples: int) -> p
     return median.groupby(level=0).last().dropna()
 
 
+def _price_y(field: str, currency: str, scale: alt.Scale | None = None) -> alt.Y:
+    """The price axis; every layer names it alike, so Vega-Lite draws one."""
+    return alt.Y(f"{field}:Q", title=f"Price ({currency})", axis=alt.Axis(format=",f"),
+                 scale=scale or alt.Scale(zero=False))
+
+
+def _time_tooltip() -> alt.Tooltip:
+    return alt.Tooltip("at:T", title="Time", format=TIME_FORMAT)
+
+
 def search_price_figure(
     history: PriceHistory,
     *,
@@ -64,98 +85,104 @@ def search_price_figure(
     window_days: int,
     min_samples: int,
     zone: ZoneInfo,
-) -> go.Figure:
+) -> alt.LayerChart:
+    """Every price by marketplace (hourly or daily averages with low–high bars when bucketed), the
+    market's rolling median and the target as a dashed line."""
     frame = history_frame(history, zone)
-    figure = go.Figure()
     colors = marketplace_colors(frame["marketplace"].unique().tolist())
-    bucketed = history.resolution != "raw"
-    for marketplace, points in frame.groupby("marketplace", sort=True):
-        name = marketplace_name(str(marketplace))
-        color = colors[str(marketplace)]
-        if bucketed:
-            figure.add_trace(
-                go.Scatter(
-                    x=points["at"], y=points["price"], name=name, mode="lines+markers",
-                    line={"color": color, "width": 1.5}, marker={"size": 5},
-                    error_y={"type": "data", "symmetric": False, "array": points["high"] - points["price"],
-                             "arrayminus": points["price"] - points["low"], "thickness": 1, "width": 0},
-                    customdata=points[["low", "high", "observations"]],
-                    hovertemplate=f"<b>{name}</b><br>%{{x}}<br>avg %{{y:,.2f}} {currency}"
-                    "<br>low %{customdata[0]:,.2f} · high %{customdata[1]:,.2f}<br>%{customdata[2]} prices<extra></extra>",
-                )
-            )
-        else:
-            figure.add_trace(
-                go.Scatter(
-                    x=points["at"], y=points["price"], name=name, mode="markers",
-                    marker={"color": color, "size": 7, "opacity": 0.7, "line": {"width": 0.5, "color": "white"}},
-                    customdata=points[["title"]],
-                    hovertemplate=f"<b>%{{customdata[0]}}</b><br>{name} · %{{y:,.2f}} {currency}<br>%{{x}}<extra></extra>",
-                )
-            )
+    series = {marketplace_name(marketplace): color for marketplace, color in colors.items()}
     median = rolling_median(frame, window_days, min_samples)
-    figure.add_trace(
-        go.Scatter(
-            x=median.index, y=median.values, name=f"Market price ({window_days}-day rolling median)",
-            mode="lines", line={"color": MARKET_COLOR, "width": 2.5},
-            hovertemplate=f"market %{{y:,.2f}} {currency}<br>%{{x}}<extra></extra>",
+    market_label = f"Market price ({window_days}-day rolling median)"
+    if not median.empty:
+        series[market_label] = MARKET_COLOR
+    color = alt.Color("series:N", scale=alt.Scale(domain=list(series), range=list(series.values())), legend=_LEGEND)
+    x = alt.X("at:T", title=None, scale=alt.Scale(domain=_time_range(frame["at"])))
+    y = _price_y("price", currency)
+    points = alt.Chart(frame).encode(x=x, y=y, color=color)
+    if history.resolution != "raw":
+        tooltip = [
+            alt.Tooltip("series:N", title="Marketplace"), _time_tooltip(),
+            alt.Tooltip("price:Q", title=f"Average ({currency})", format=",.2f"),
+            alt.Tooltip("low:Q", title="Low", format=",.2f"), alt.Tooltip("high:Q", title="High", format=",.2f"),
+            alt.Tooltip("observations:Q", title="Prices", format=","),
+        ]
+        layers = [
+            points.mark_rule(strokeWidth=1).encode(y=_price_y("low", currency), y2="high:Q", tooltip=tooltip),
+            points.mark_line(strokeWidth=1.5, point=alt.OverlayMarkDef(filled=True, size=25)).encode(tooltip=tooltip),
+        ]
+    else:
+        layers = [
+            points.mark_circle(size=49, opacity=0.7, stroke="white", strokeWidth=0.5).encode(
+                tooltip=[alt.Tooltip("title:N", title="Listing"), alt.Tooltip("series:N", title="Marketplace"),
+                         alt.Tooltip("price:Q", title=f"Price ({currency})", format=",.2f"), _time_tooltip()]
+            )
+        ]
+    if not median.empty:
+        market = pd.DataFrame({"at": median.index, "price": median.to_numpy(), "series": market_label})
+        layers.append(
+            alt.Chart(market).mark_line(strokeWidth=2.5, point=_HOVER_POINT).encode(
+                x=x, y=y, color=color,
+                tooltip=[alt.Tooltip("price:Q", title=f"Market ({currency})", format=",.2f"), _time_tooltip()],
+            )
         )
-    )
     if target is not None:
-        figure.add_hline(
-            y=float(target), line={"color": TARGET_COLOR, "dash": "dash", "width": 1.5},
-            annotation_text=f"Target {money(target, currency)}", annotation_position="top right",
-            annotation_font_color=TARGET_COLOR,
-        )
-    figure.update_layout(**_LAYOUT, height=440, yaxis_title=f"Price ({currency})", xaxis_title=None)
-    figure.update_xaxes(showspikes=True, range=_time_range(frame["at"]))
-    return figure
+        line = alt.Chart(pd.DataFrame({"price": [float(target)], "label": [f"Target {money(target, currency)}"]}))
+        layers += [
+            line.mark_rule(color=TARGET_COLOR, strokeDash=[6, 4], strokeWidth=1.5).encode(y=y),
+            line.mark_text(color=TARGET_COLOR, align="right", baseline="bottom", dx=-4, dy=-4).encode(
+                x=alt.value("width"), y=y, text="label:N"
+            ),
+        ]
+    return alt.LayerChart(layer=layers, height=440).interactive()
 
 
-def _time_range(times: pd.Series) -> list[pd.Timestamp] | None:
-    """Plotly's own range, except that a single scan (prices seconds apart) gets an hour around it
-    instead of an axis in milliseconds."""
+def _time_range(times: pd.Series) -> list[alt.DateTime] | UndefinedType:
+    """Vega-Lite's own range, except that a single scan (prices seconds apart) gets an hour around
+    it instead of an axis in milliseconds."""
+    if times.empty:
+        return alt.Undefined
     first, last = times.min(), times.max()
     if last - first >= MIN_TIME_SPAN:
-        return None
+        return alt.Undefined
     middle = first + (last - first) / 2
-    return [middle - MIN_TIME_SPAN / 2, middle + MIN_TIME_SPAN / 2]
+    return [_datetime(middle - MIN_TIME_SPAN / 2), _datetime(middle + MIN_TIME_SPAN / 2)]
 
 
-def listing_step_figure(listing: ListingHistory, *, zone: ZoneInfo) -> go.Figure:
+def _datetime(moment: pd.Timestamp) -> alt.DateTime:
+    """A wall-clock time as Vega-Lite's DateTime, read in the same (local) way as the data."""
+    return alt.DateTime(year=moment.year, month=moment.month, date=moment.day, hours=moment.hour,
+                        minutes=moment.minute, seconds=moment.second)
+
+
+def listing_step_figure(listing: ListingHistory, *, zone: ZoneInfo) -> alt.LayerChart:
     """The listing's price as steps (a price holds until the next change), from first seen to its
     end — or to now while it is still listed — with both ends marked."""
-    times = [moment.astimezone(zone) for moment, _ in listing.points]
+    times = wall_times((moment for moment, _ in listing.points), zone)
     prices = [float(price) for _, price in listing.points]
-    end = (listing.listing.last_seen_at if listing.ended else utcnow()).astimezone(zone)
+    end = wall_times([listing.listing.last_seen_at if listing.ended else utcnow()], zone)
     currency = listing.listing.currency
-    figure = go.Figure(
-        go.Scatter(
-            x=[*times, end], y=[*prices, prices[-1]], name="Price", mode="lines",
-            line={"shape": "hv", "color": PALETTE[0], "width": 2.5},
-            hovertemplate=f"%{{y:,.2f}} {currency}<br>%{{x}}<extra></extra>",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=times, y=prices, name="Price change", mode="markers", marker={"color": PALETTE[0], "size": 7},
-            hovertemplate=f"%{{y:,.2f}} {currency}<br>%{{x}}<extra></extra>", showlegend=False,
-        )
-    )
-    marks = [("First seen", listing.first_seen_at.astimezone(zone), prices[0], "#16a34a", "circle")]
+    marks = [("First seen", wall_times([listing.first_seen_at], zone)[0], prices[0], FIRST_SEEN_COLOR, "circle", 0)]
     if listing.ended:
         label = "Sold" if listing.listing.status.value == "sold" else "Ended"
-        marks.append((label, end, prices[-1], TARGET_COLOR, "x"))
-    for label, moment, price, color, symbol in marks:
-        figure.add_trace(
-            go.Scatter(
-                x=[moment], y=[price], name=label, mode="markers+text", text=[label], textposition="top center",
-                marker={"color": color, "size": 13, "symbol": symbol, "line": {"width": 1, "color": "white"}},
-                hovertemplate=f"{label}<br>%{{x}}<extra></extra>",
-            )
-        )
+        marks.append((label, end[0], prices[-1], TARGET_COLOR, "cross", 45))  # a cross turned 45° is an ×
     low, high = min(prices), max(prices)
     margin = (high - low) * 0.25 or high * 0.1 or 1.0
-    figure.update_layout(**_LAYOUT, height=340, yaxis_title=f"Price ({currency})", showlegend=False)
-    figure.update_yaxes(range=[max(low - margin, 0), high + margin])
-    return figure
+    x = alt.X("at:T", title=None, scale=alt.Scale(padding=40))  # room for the labels at both ends
+    y = _price_y("price", currency, alt.Scale(domain=[max(low - margin, 0), high + margin]))
+    tooltip = [alt.Tooltip("price:Q", title=f"Price ({currency})", format=",.2f"), _time_tooltip()]
+    steps = pd.DataFrame({"at": pd.concat([times, end], ignore_index=True), "price": [*prices, prices[-1]]})
+    ends = alt.Chart(pd.DataFrame(marks, columns=["label", "at", "price", "color", "shape", "angle"])).encode(
+        x=x, y=y, color=alt.Color("color:N", scale=None)
+    )
+    layers = [
+        alt.Chart(steps).mark_line(interpolate="step-after", color=PALETTE[0], strokeWidth=2.5, point=_HOVER_POINT)
+        .encode(x=x, y=y, tooltip=tooltip),
+        alt.Chart(pd.DataFrame({"at": times, "price": prices})).mark_circle(color=PALETTE[0], size=49, opacity=1)
+        .encode(x=x, y=y, tooltip=tooltip),
+        ends.mark_point(filled=True, opacity=1, size=169, stroke="white", strokeWidth=1).encode(
+            shape=alt.Shape("shape:N", scale=None), angle=alt.Angle("angle:Q", scale=None),
+            tooltip=[alt.Tooltip("label:N", title="Event"), _time_tooltip()],
+        ),
+        ends.mark_text(baseline="bottom", dy=-10).encode(text="label:N"),
+    ]
+    return alt.LayerChart(layer=layers, height=340).interactive()

@@ -58,7 +58,7 @@ else:
                   help="Of the prices shown (hourly or daily averages when bucketed)")
     recorded.metric("Prices recorded", f"{history.observations:,}")
     goal.metric("Target price", money(target, currency) if target is not None else "none set")
-    st.plotly_chart(
+    st.altair_chart(
         charts.search_price_figure(
             history,
             target=target,
@@ -68,12 +68,13 @@ else:
             zone=zone,
         ),
         key="history.search-chart",
-        config={"displaylogo": False, "scrollZoom": True},
+        width="stretch",
+        alt=f"Prices of “{names[search_id]}” over time, by marketplace, with the market price and target lines",
     )
     note = RESOLUTION_NOTE[history.resolution]
     if history.truncated:
         note += f"; the oldest part is left out to keep the chart quick ({len(history.points):,} points shown)"
-    st.caption(f"{note.capitalize()}. Drag to zoom, double-click to reset. Prices are without shipping.")
+    st.caption(f"{note.capitalize()}. Scroll to zoom, drag to pan, double-click to reset. Prices are without shipping.")
 
 st.subheader("One listing")
 choices = {choice.id: choice for choice in data.listing_choices(search_id)}
@@ -95,8 +96,8 @@ listing = data.listing_history(listing_id)
 if listing is None or not listing.points:
     st.caption("No prices recorded for this listing.")
     st.stop()
-st.plotly_chart(charts.listing_step_figure(listing, zone=zone), key="history.listing-chart",
-                config={"displaylogo": False, "scrollZoom": True})
+st.altair_chart(charts.listing_step_figure(listing, zone=zone), key="history.listing-chart", width="stretch",
+                alt=f"Price of “{listing.listing.title}” over time, from first seen to now or its end")
 changes = len(listing.points) - 1
 about, open_link = st.columns([4, 1], vertical_alignment="center")
 about.caption(

@@ -19,7 +19,7 @@ from models.db import get_engine
 from models.migrate import upgrade
 from models.tables import Deal, Listing, PriceObservation, Search, SearchMatch, SearchStatus, TaskLog
 from models.types import utcnow
-from tests.dashboard.conftest import open_app, plotly_figures, reset_app_caches
+from tests.dashboard.conftest import altair_charts, open_app, reset_app_caches, series_prices
 
 TINY = Sizes(listings=2000, observations=20_000, searches=12, deals=200, task_logs=3000, history_observations=2000)
 
@@ -78,7 +78,7 @@ def test_the_dashboard_shows_deals_prices_and_failures_of_a_generated_database(g
     assert not deals.exception and not history.exception and not operations.exception
     assert len(deals.dataframe[0].value) > 0
     assert {metric.label: metric.value for metric in history.metric}["Prices recorded"] == f"{TINY.history_observations:,}"
-    assert {trace["name"] for trace in plotly_figures(history)[0]["data"]} >= {"eBay", "Craigslist"}
+    assert set(series_prices(altair_charts(history)[0])) >= {"eBay", "Craigslist"}
     marketplaces = operations.dataframe[0].value
     assert marketplaces["scans_day"].sum() > 0 and marketplaces["failure_day"].max() > 0
 

@@ -11,7 +11,6 @@ app through AppTest.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import pyarrow as pa
 import pytest
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -289,16 +288,31 @@ def texts(app: AppTest, kind: str) -> list[str]:
     return [str(element.value) for element in getattr(app, kind)]
 
 
-def plotly_figures(app: AppTest) -> list[dict[str, Any]]:
-    """The figures of every `st.plotly_chart`, with typed arrays decoded to lists."""
-    figures = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-    for figure in figures:
-        for trace in figure["data"]:
-            for axis in ("x", "y"):
-                value = trace.get(axis)
-                if isinstance(value, dict) and "bdata" in value:
-                    trace[axis] = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
-    return figures
+def altair_charts(app: AppTest) -> list[dict[str, Any]]:
+    """The Vega-Lite spec of every `st.altair_chart`, each layer's data rows (Arrow on the wire)
+    under its `rows`."""
+    charts = []
+    for element in app.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        datasets = {
+            dataset.name: pa.ipc.open_stream(dataset.data.data).read_pandas().to_dict("records")
+            for dataset in element.proto.datasets
+        }
+        for layer in spec.get("layer", [spec]):
+            layer["rows"] = datasets.get(layer.get("data", {}).get("name"), [])
+        charts.append(spec)
+    return charts
+
+
+def series_prices(chart: dict[str, Any]) -> dict[str, list[float]]:
+    """The prices a chart draws per legend entry (marketplace or market line), in drawing order."""
+    prices: dict[str, list[float]] = {}
+    for layer in chart["layer"]:
+        if layer["mark"]["type"] in ("circle", "line"):
+            for row in layer["rows"]:
+                if "series" in row:
+                    prices.setdefault(row["series"], []).append(row["price"])
+    return prices
 
 
 def next_sibling(app: AppTest, key: str) -> Any:

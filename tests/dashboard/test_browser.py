@@ -177,7 +177,7 @@ def test_create_a_search_rescan_it_and_browse_the_results(stack: tuple[str, str,
         shoot(page, "deals")
 
         page.goto(f"{base}/price_history?search={guitars}&listing={busiest}")
-        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+        expect(page.get_by_test_id("stVegaLiteChart").locator(".marks").first).to_be_visible()  # Vega: svg or canvas
         expect(page.get_by_text("Market price (30-day rolling median)")).to_be_visible()
         page.wait_for_timeout(1000)
         shoot(page, "price-history")

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP, Appraised, World, open_app, plotly_figures, reset_app_caches, texts
+from tests.dashboard.conftest import (
+    APP,
+    Appraised,
+    World,
+    altair_charts,
+    open_app,
+    reset_app_caches,
+    series_prices,
+    texts,
+)
 
 PAGES = {
     "Deals": None,
@@ -153,28 +164,36 @@ def test_searches_show_last_scan_next_scan_and_deal_count(app_world: World) -> N
     assert [metric.value for metric in app.metric] == ["2", "0"]
 
 
+def layer(chart: dict[str, Any], mark: str, index: int = 0) -> dict[str, Any]:
+    """The `index`-th layer of a chart drawn with `mark` ("circle", "line", "rule"…)."""
+    return [layer for layer in chart["layer"] if layer["mark"]["type"] == mark][index]
+
+
 def test_price_history_charts_every_price_with_market_and_target_lines(app_world: World) -> None:
     app = open_app("views/price_history.py")
-    search_chart, listing_chart = plotly_figures(app)
-    traces = {trace["name"]: trace for trace in search_chart["data"]}
-    assert sorted(traces["Demo market"]["y"]) == [300.0, 450.0, 520.0]
-    assert traces["eBay"]["y"] == [540.0, 880.0]
-    assert traces["Market price (30-day rolling median)"]["y"][-1] == 520.0
-    assert [shape["y0"] for shape in search_chart["layout"]["shapes"]] == [500.0]
+    search_chart, listing_chart = altair_charts(app)
+    prices = series_prices(search_chart)
+    assert sorted(prices["Demo market"]) == [300.0, 450.0, 520.0]
+    assert prices["eBay"] == [540.0, 880.0]
+    assert prices["Market price (30-day rolling median)"][-1] == 520.0
+    assert [row["price"] for row in layer(search_chart, "rule")["rows"]] == [500.0]
+    assert [row["label"] for row in layer(search_chart, "text")["rows"]] == ["Target $500"]
+    legend = layer(search_chart, "circle")["encoding"]["color"]["scale"]["domain"]
+    assert legend == ["Demo market", "eBay", "Market price (30-day rolling median)"]
     assert [metric.value for metric in app.metric] == ["$300", "$520", "5", "$500"]
-    assert listing_chart["data"][0]["line"]["shape"] == "hv"
+    assert layer(listing_chart, "line")["mark"]["interpolate"] == "step-after"
 
 
 def test_price_history_of_one_listing_marks_first_seen_and_its_end(app_world: World) -> None:
     app = open_app("views/price_history.py")
     app.selectbox(key=f"history.listing.{app_world.strat_id}").set_value(app_world.ended_id).run()
-    _, listing_chart = plotly_figures(app)
-    marks = [trace["name"] for trace in listing_chart["data"]][2:]
-    assert marks == ["First seen", "Sold"]
+    _, listing_chart = altair_charts(app)
+    assert [row["label"] for row in layer(listing_chart, "point")["rows"]] == ["First seen", "Sold"]
+    assert [row["label"] for row in layer(listing_chart, "text")["rows"]] == ["First seen", "Sold"]
     app.selectbox(key=f"history.listing.{app_world.strat_id}").set_value(app_world.bargain_id).run()
-    _, listing_chart = plotly_figures(app)
-    assert listing_chart["data"][0]["y"] == [520.0, 450.0, 450.0]  # the step holds until now
-    assert [trace["name"] for trace in listing_chart["data"]][2:] == ["First seen"]
+    _, listing_chart = altair_charts(app)
+    assert [row["price"] for row in layer(listing_chart, "line")["rows"]] == [520.0, 450.0, 450.0]  # holds until now
+    assert [row["label"] for row in layer(listing_chart, "point")["rows"]] == ["First seen"]
 
 
 def linked_history(**params: int) -> AppTest:
@@ -194,7 +213,7 @@ def test_price_history_says_when_a_search_without_prices_is_scanned(app_world: W
     app = open_app("views/price_history.py")
     app.selectbox(key="history.search").set_value(app_world.tele_id).run()
     assert any("No prices recorded for “Telecaster”" in text and "next scan is due" in text for text in texts(app, "info"))
-    assert not plotly_figures(app)
+    assert not altair_charts(app)
 
 
 @pytest.fixture
