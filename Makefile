@@ -1,16 +1,27 @@
 # Deal Scout: `make run` starts everything on the embedded default, `make test` runs the suite.
+# Dependencies: pyproject.toml declares them, uv.lock pins every version; uv installs them into .venv.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv comes from PyPI, into .venv itself; pyproject.toml's dev group pins the same version, so
+# `uv sync` keeps it (and moves it along with the lock).
+UV_VERSION := 0.13.9
 
-.PHONY: run test lint migrate worker dashboard bench bench-data clean
+.PHONY: run test lint lock migrate worker dashboard bench bench-data clean
 
-$(STAMP): requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+
+# Every group (dev includes test and bench); the Docker image takes the runtime dependencies only.
+$(STAMP): pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --locked --all-groups
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: re-pin uv.lock, then `make` installs it.
+lock: | $(BIN)/uv
+	$(BIN)/uv lock
 
 run: $(STAMP)
 	$(BIN)/python -m scanner up

@@ -3,17 +3,13 @@ banners, then hands over to the page chosen in the navigation."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import streamlit as st
 
-# `streamlit run` puts dashboard/ on sys.path, not the project root that holds `models`.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dashboard import resources  # noqa: E402
-from dashboard.components import auth, status  # noqa: E402
-from models.settings import SettingsError  # noqa: E402
+from dashboard import resources
+from dashboard.components import auth, status
+from models.settings import SettingsError
 
 VIEWS = Path(__file__).resolve().parent / "views"
 

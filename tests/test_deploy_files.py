@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,27 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 APP_SERVICES = sorted(name for name, service in SERVICES.items() if "build" in service)
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+PYPROJECT: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())
+LOCK: dict[str, Any] = tomllib.loads((ROOT / "uv.lock").read_text())
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def group_pins(group: str) -> list[str]:
+    """A dependency group's requirements, with the groups it includes."""
+    pins: list[str] = []
+    for entry in PYPROJECT["dependency-groups"][group]:
+        pins += group_pins(entry["include-group"]) if isinstance(entry, dict) else [entry]
+    return pins
+
+
+RUNTIME_PINS: list[str] = PYPROJECT["project"]["dependencies"]
+DEV_PINS: list[str] = [pin for group in PYPROJECT["dependency-groups"] for pin in group_pins(group)]
+LOCKED: dict[str, str] = {normalized(package["name"]): package["version"] for package in LOCK["package"]}
+UV_VERSION = LOCKED["uv"]
 
 
 def test_compose_has_the_production_services() -> None:
@@ -66,16 +88,60 @@ def test_postgres_keeps_its_data_in_a_volume() -> None:
 
 
 def test_dockerfile_is_slim_non_root_with_streamlit_healthcheck() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.MULTILINE)
-    users = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+    stages = re.findall(r"^FROM (\S+)", DOCKERFILE, re.MULTILINE)
+    assert stages and all(image == "python:3.11-slim" for image in stages), stages
+    users = re.findall(r"^USER (\S+)$", DOCKERFILE, re.MULTILINE)
     assert users and users[-1] not in {"root", "0"}
-    assert "HEALTHCHECK" in dockerfile and "/_stcore/health" in dockerfile
-    assert "pip install -r requirements.txt" in dockerfile
+    assert "HEALTHCHECK" in DOCKERFILE and "/_stcore/health" in DOCKERFILE
 
 
-def test_requirements_are_pinned() -> None:
-    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
-    requirements = [line for line in lines if line and not line.startswith("#")]
-    assert requirements
-    assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*", line) for line in requirements), requirements
+def test_image_installs_only_the_runtime_dependencies_from_the_lock() -> None:
+    assert re.search(r"^COPY pyproject\.toml uv\.lock ", DOCKERFILE, re.MULTILINE)
+    syncs = re.findall(r"\buv sync\b[^\n&]*", DOCKERFILE)
+    assert syncs
+    for sync in syncs:
+        assert "--locked" in sync.split() and "--no-dev" in sync.split(), sync
+        assert not re.search(r"--(all-groups|group|only-group|dev)\b", sync), sync
+    installs = re.findall(r"\bpip install\b[^\n&]*", DOCKERFILE)
+    assert [install.split()[2:] for install in installs] == [[f"uv=={UV_VERSION}"]]
+    assert "requirements" not in DOCKERFILE
+
+
+def test_one_uv_version_everywhere() -> None:
+    makefile = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert makefile and makefile.group(1) == UV_VERSION
+    assert f"uv=={UV_VERSION}" in DEV_PINS
+
+
+def test_make_installs_from_the_lock() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    stamp = re.search(r"^\$\(STAMP\): (.+)$", makefile, re.MULTILINE)
+    assert stamp and set(stamp.group(1).split("|")[0].split()) == {"pyproject.toml", "uv.lock"}
+    assert re.search(r"uv sync --locked\b", makefile)
+
+
+def test_pyproject_declares_the_project_and_its_dependency_groups() -> None:
+    project = PYPROJECT["project"]
+    assert project["name"] == "deal-scout" and project["requires-python"] == ">=3.11"
+    assert PYPROJECT["build-system"]["build-backend"]
+    groups = PYPROJECT["dependency-groups"]
+    assert {"test", "dev"} <= set(groups)
+    assert {"include-group": "test"} in groups["dev"]
+    assert not (ROOT / "requirements.txt").exists(), "pyproject.toml and uv.lock replace requirements.txt"
+
+
+@pytest.mark.parametrize("requirement", sorted(set(RUNTIME_PINS) | set(DEV_PINS)))
+def test_every_dependency_is_pinned_and_locked_at_that_version(requirement: str) -> None:
+    pinned = re.fullmatch(r"([A-Za-z0-9_.\-]+)(\[[A-Za-z0-9_,\-]+\])?==([0-9][0-9A-Za-z.]*)", requirement)
+    assert pinned, f"{requirement} is not pinned with =="
+    name, version = normalized(pinned.group(1)), pinned.group(3)
+    assert LOCKED.get(name) == version, f"uv.lock has {name} {LOCKED.get(name)}, pyproject.toml pins {version}"
+
+
+def test_lock_was_made_from_this_pyproject() -> None:
+    project = next(package for package in LOCK["package"] if package["name"] == "deal-scout")
+    assert {normalized(dependency["name"]) for dependency in project["metadata"]["requires-dist"]} == {
+        normalized(re.split(r"[\[=]", requirement)[0]) for requirement in RUNTIME_PINS
+    }
+    assert set(project["metadata"]["requires-dev"]) == set(PYPROJECT["dependency-groups"])
+    assert LOCK["requires-python"] == PYPROJECT["project"]["requires-python"]
