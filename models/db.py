@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, SQLModel, create_engine, text
 
 from models.settings import Settings, get_settings
 
@@ -22,7 +23,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _engines: dict[str, Engine] = {}
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -91,7 +92,7 @@ def ping(engine: Engine | None = None) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def dialect_insert(bind: Session | Engine, table: Any) -> postgresql.Insert | sqlite.Insert:
+def dialect_insert(bind: Session | Engine, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that knows `ON CONFLICT` for whichever backend (SQLite or PostgreSQL, the only
     two settings accept) the session or engine talks to."""
     engine = bind.get_bind() if isinstance(bind, Session) else bind

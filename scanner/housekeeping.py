@@ -10,13 +10,15 @@ Running it twice, or in two workers at once, deletes nothing more: it is safe to
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import TypeAlias
 
 from huey import Huey, crontab
 from huey.api import TaskWrapper
-from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlmodel import col, delete
 
 from models.db import session_scope
 from models.settings import Settings
@@ -26,6 +28,9 @@ from models.types import utcnow
 log = logging.getLogger(__name__)
 
 HEARTBEAT_RETENTION = timedelta(days=1)
+
+# a string: huey's TaskWrapper is generic only in our stubs (typings/huey), not at run time
+PruneOldRows: TypeAlias = "TaskWrapper[Callable[[], dict[str, int]]]"
 
 
 @dataclass(frozen=True)
@@ -39,22 +44,22 @@ def prune(engine: Engine, settings: Settings, now: datetime | None = None) -> Pr
     """Delete the rows past their retention in one transaction; returns how many of each went."""
     now = now or utcnow()
     with session_scope(engine) as session:
-        task_logs = session.execute(
-            delete(TaskLog).where(TaskLog.created_at < now - timedelta(days=settings.task_log_retention_days))
+        task_logs = session.exec(
+            delete(TaskLog).where(col(TaskLog.created_at) < now - timedelta(days=settings.task_log_retention_days))
         ).rowcount
-        notifications = session.execute(
+        notifications = session.exec(
             delete(Notification).where(
-                Notification.status == NotificationStatus.SENT,
-                Notification.sent_at < now - timedelta(days=settings.notification_retention_days),
+                col(Notification.status) == NotificationStatus.SENT,
+                col(Notification.sent_at) < now - timedelta(days=settings.notification_retention_days),
             )
         ).rowcount
-        heartbeats = session.execute(
-            delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - HEARTBEAT_RETENTION)
+        heartbeats = session.exec(
+            delete(WorkerHeartbeat).where(col(WorkerHeartbeat.seen_at) < now - HEARTBEAT_RETENTION)
         ).rowcount
     return Pruned(task_logs=task_logs, notifications=notifications, heartbeats=heartbeats)
 
 
-def register_pruning(queue: Huey, settings: Settings, engine: Engine) -> TaskWrapper:
+def register_pruning(queue: Huey, settings: Settings, engine: Engine) -> PruneOldRows:
     """Declare `prune_old_rows` on the worker's queue; defined here, Huey names it
     `scanner.housekeeping.prune_old_rows`."""
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from huey import Huey
 from huey.api import Task, TaskWrapper
@@ -52,14 +54,22 @@ class TaskQueue(Huey):
     tasks: Tasks
 
 
+class ScanSearch(Protocol):
+    """The signature of `scan_search` (declared in `scanner.tasks`): what its `call_local` takes."""
+
+    def __call__(
+        self, search_id: int, scheduled: bool = False, claimed_at: datetime | None = None, task: Task | None = None
+    ) -> dict[str, object]: ...
+
+
 @dataclass(frozen=True)
 class Tasks:
     """The tasks that `scanner.tasks.register_tasks` registered on a queue."""
 
     queue: TaskQueue
-    dispatch_due_scans: TaskWrapper
-    scan_search: TaskWrapper
-    send_notifications: TaskWrapper
+    dispatch_due_scans: TaskWrapper[Callable[[], list[int]]]
+    scan_search: TaskWrapper[ScanSearch]
+    send_notifications: TaskWrapper[Callable[[], dict[str, object]]]
 
     def rescan(self, search_id: int) -> str:
         """Scan a search now, ahead of the periodic sweep; returns the task id its task-log rows

@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, exists, literal, select, update
-from sqlmodel import Session, col
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, case, col, exists, literal, select, update
 
 from models.tables import Search, SearchStatus, TaskLog, TaskStatus
 from models.types import UTCDateTime
@@ -41,19 +41,23 @@ def claim_due_searches(session: Session, now: datetime, min_interval_minutes: in
     return the ids this caller won, by id: they are all queued in the same tick anyway."""
     due = (
         select(col(Search.id))
-        .where(Search.status == SearchStatus.ACTIVE, col(Search.next_scan_at) <= now)
+        .where(col(Search.status) == SearchStatus.ACTIVE, col(Search.next_scan_at) <= now)
         .order_by(col(Search.next_scan_at))
         .limit(DISPATCH_BATCH)
         .with_for_update(skip_locked=True)
     )
-    claimed = session.execute(
-        update(Search)
-        .where(col(Search.id).in_(due.scalar_subquery()))
-        .values(next_scan_at=_lease_end(now, min_interval_minutes))
-        .returning(col(Search.id))
-        .execution_options(synchronize_session=False)
-    ).scalars()
-    return sorted(claimed)
+    # UPDATE … RETURNING over a SKIP LOCKED subquery is Core's; SQLModel types its result as a
+    # CursorResult of Any, so the ids are annotated here
+    claimed: list[int] = sorted(
+        session.exec(
+            update(Search)
+            .where(col(Search.id).in_(due.scalar_subquery()))
+            .values(next_scan_at=_lease_end(now, min_interval_minutes))
+            .returning(col(Search.id))
+            .execution_options(synchronize_session=False)
+        ).scalars()
+    )
+    return claimed
 
 
 def _lease_end(now: datetime, min_interval_minutes: int) -> ColumnElement[datetime]:
@@ -73,19 +77,19 @@ def is_stale(session: Session, search_id: int, claimed_at: datetime, task_id: st
     search = session.get(Search, search_id)
     if search is None or search.last_scanned_at is None or search.last_scanned_at < claimed_at:
         return False
-    retried = session.execute(select(exists().where(TaskLog.task_id == task_id))).scalar_one()
+    retried = session.exec(select(exists().where(col(TaskLog.task_id) == task_id))).one()
     return not retried
 
 
 def scan_in_progress(session: Session, search_id: int, now: datetime) -> bool:
     """Is a scan of this search running? Every running scan keeps a `running` task-log row (one
     per marketplace) younger than `SCAN_ABANDONED_AFTER`."""
-    return session.execute(
+    return session.exec(
         select(
             exists().where(
-                TaskLog.search_id == search_id,
-                TaskLog.status == TaskStatus.RUNNING,
-                TaskLog.created_at >= now - SCAN_ABANDONED_AFTER,
+                col(TaskLog.search_id) == search_id,
+                col(TaskLog.status) == TaskStatus.RUNNING,
+                col(TaskLog.created_at) >= now - SCAN_ABANDONED_AFTER,
             )
         )
-    ).scalar_one()
+    ).one()

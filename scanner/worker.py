@@ -5,12 +5,11 @@ configured services; tests build theirs around a test database and queue.
 
 from __future__ import annotations
 
-from huey.api import TaskWrapper
 from sqlalchemy.engine import Engine
 
 from models.db import create_db_engine
 from models.settings import Settings
-from scanner.housekeeping import register_pruning
+from scanner.housekeeping import PruneOldRows, register_pruning
 from scanner.queue import TaskQueue, Tasks, make_huey
 from scanner.tasks import register_tasks
 
@@ -30,4 +29,4 @@ class Worker:
         self.queue = queue or make_huey(settings)
         self.tasks: Tasks = register_tasks(self.queue, settings, self.engine)
         # only the worker runs housekeeping; the dashboard's queue never needs to enqueue it
-        self.prune_old_rows: TaskWrapper = register_pruning(self.queue, settings, self.engine)
+        self.prune_old_rows: PruneOldRows = register_pruning(self.queue, settings, self.engine)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Literal, TypedDict
 
 from huey import Huey
 from huey.api import Task
@@ -67,7 +67,29 @@ def held_locks(queue: Huey) -> list[str]:
     return sorted(key.removeprefix(prefix) for key in queue.all_results() if key.startswith(prefix))
 
 
-def _task_row(task: Task) -> dict[str, Any]:
+class TaskRow(TypedDict):
+    id: str
+    task: str
+    args: list[object]
+    priority: int | None
+    retries_left: int
+    eta: str | None
+
+
+TaskColumn = Literal["id", "task", "args", "priority", "retries_left", "eta"]
+TASK_COLUMNS: tuple[TaskColumn, ...] = ("id", "task", "args", "priority", "retries_left", "eta")
+
+
+class QueueStatus(TypedDict):
+    backend: str
+    pending_count: int
+    scheduled_count: int
+    pending: list[TaskRow]
+    scheduled: list[TaskRow]
+    locks: list[str]
+
+
+def _task_row(task: Task) -> TaskRow:
     return {
         "id": task.id,
         "task": task.name,
@@ -78,7 +100,7 @@ def _task_row(task: Task) -> dict[str, Any]:
     }
 
 
-def queue_status(queue: Huey, limit: int) -> dict[str, Any]:
+def queue_status(queue: Huey, limit: int) -> QueueStatus:
     return {
         "backend": backend_name(queue),
         "pending_count": queue.pending_count(),
@@ -95,11 +117,13 @@ def show_status(args: argparse.Namespace) -> int:
         print(json.dumps(status, indent=2))
         return 0
     print(f"queue ({status['backend']}): {status['pending_count']} pending, {status['scheduled_count']} scheduled")
-    columns = ["id", "task", "args", "priority", "retries_left", "eta"]
-    for kind, count in (("pending", status["pending_count"]), ("scheduled", status["scheduled_count"])):
-        rows = [[row[column] if row[column] is not None else "-" for column in columns] for row in status[kind]]
+    for kind, count, tasks in (
+        ("pending", status["pending_count"], status["pending"]),
+        ("scheduled", status["scheduled_count"], status["scheduled"]),
+    ):
+        rows = [[row[column] if row[column] is not None else "-" for column in TASK_COLUMNS] for row in tasks]
         print(f"\n{kind} (first {len(rows)} of {count}):" if rows else "")
-        print_table(columns, rows, empty=f"no {kind} tasks")
+        print_table(TASK_COLUMNS, rows, empty=f"no {kind} tasks")
     print("\nlocks:")
     print_table(["lock"], [[name] for name in status["locks"]], empty="no task locks held")
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from functools import partial
 
 from huey import Huey
 from huey.consumer import Consumer
@@ -42,14 +43,14 @@ def register(commands: Commands) -> None:
 def create_consumer(queue: Huey, threads: int, settings: Settings) -> Consumer:
     """The consumer `worker` runs. A blocking queue (Redis) keeps Huey's own backoff, which then
     only paces reconnection attempts (and their log lines) while Redis is unreachable."""
-    polling = {} if queue.storage.blocking else {"max_delay": POLL_MAX_DELAY_SECONDS}
-    return queue.create_consumer(
+    consumer = partial(
+        queue.create_consumer,
         workers=threads,
         worker_type="thread",
         graceful_signal="TERM",
         shutdown_timeout=settings.worker_shutdown_timeout_seconds,
-        **polling,
     )
+    return consumer() if queue.storage.blocking else consumer(max_delay=POLL_MAX_DELAY_SECONDS)
 
 
 def run(args: argparse.Namespace) -> int:
