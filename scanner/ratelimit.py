@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from functools import lru_cache
 from typing import Protocol
 
 import redis
@@ -80,13 +79,9 @@ class RedisRateLimiter:
         _wait_or_refuse(marketplace, wait)
 
 
-@lru_cache(maxsize=8)
-def _shared_limiter(redis_url: str | None, per_minute: int) -> RateLimiter:
-    if redis_url:
-        return RedisRateLimiter(redis.Redis.from_url(redis_url), per_minute)
-    return LocalRateLimiter(per_minute)
-
-
 def make_rate_limiter(settings: Settings) -> RateLimiter:
-    """The shared limiter: Redis-backed when Redis is configured, process-wide otherwise."""
-    return _shared_limiter(settings.redis_url, settings.rate_limit_per_minute)
+    """A limiter shared through Redis when Redis is configured, else one that limits only the
+    scans that share it: the worker builds one and hands it to every scan thread."""
+    if settings.redis_url:
+        return RedisRateLimiter(redis.Redis.from_url(settings.redis_url), settings.rate_limit_per_minute)
+    return LocalRateLimiter(settings.rate_limit_per_minute)

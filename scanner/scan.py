@@ -8,9 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, exists, insert, select, update
 
 from models.db import session_scope
 from models.settings import Settings
@@ -24,7 +23,7 @@ from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import SearchQuery
 from scanner.pipeline import StoreOutcome, store_listings
 from scanner.quota import DatabaseQuota
-from scanner.ratelimit import make_rate_limiter
+from scanner.ratelimit import RateLimiter, make_rate_limiter
 from scanner.schedule import next_scan_time
 
 TASK_NAME = "scan_search"
@@ -79,7 +78,7 @@ def search_query(search: Search, settings: Settings) -> SearchQuery:
 def _finish_log(session: Session, log_id: int, status: TaskStatus, started: float, **values: Any) -> None:
     duration_ms = int((time.monotonic() - started) * 1000)
     session.connection().execute(
-        update(TaskLog).where(TaskLog.id == log_id).values(status=status, duration_ms=duration_ms, **values)
+        update(TaskLog).where(col(TaskLog.id) == log_id).values(status=status, duration_ms=duration_ms, **values)
     )
 
 
@@ -101,19 +100,35 @@ def _history(session: Session, task_id: str, search_id: int, marketplace: str) -
     connection = session.connection()
     connection.execute(
         update(TaskLog)
-        .where(TaskLog.task_id == task_id, TaskLog.marketplace == marketplace, TaskLog.status == TaskStatus.RUNNING)
+        .where(
+            col(TaskLog.task_id) == task_id,
+            col(TaskLog.marketplace) == marketplace,
+            col(TaskLog.status) == TaskStatus.RUNNING,
+        )
         .values(status=TaskStatus.FAILED, error_class=ErrorClass.INTERRUPTED.value, error="the worker stopped mid-scan")
     )
-    stored = (TaskLog.marketplace == marketplace) & (TaskLog.status == TaskStatus.SUCCESS)
+    stored = (col(TaskLog.marketplace) == marketplace) & (col(TaskLog.status) == TaskStatus.SUCCESS)
     done, seen = connection.execute(
-        select(exists().where(stored, TaskLog.task_id == task_id), exists().where(stored, TaskLog.search_id == search_id))
+        select(
+            exists().where(stored, col(TaskLog.task_id) == task_id),
+            exists().where(stored, col(TaskLog.search_id) == search_id),
+        )
     ).one()
     return _History(done=done, baseline=not seen)
 
 
 def run_scan(
-    engine: Engine, settings: Settings, search_id: int, *, task_id: str, scheduled: bool = False
+    engine: Engine,
+    settings: Settings,
+    search_id: int,
+    *,
+    task_id: str,
+    scheduled: bool = False,
+    limiter: RateLimiter | None = None,
 ) -> ScanSummary:
+    """Scan every marketplace of the search. `limiter` is the process's shared one (the worker's);
+    without it the scan paces itself alone, as a one-off scan from the CLI or a test may."""
+    limiter = limiter or make_rate_limiter(settings)
     summary = ScanSummary(search_id=search_id, task_id=task_id)
     with session_scope(engine) as session:
         search = session.get(Search, search_id)
@@ -125,23 +140,27 @@ def run_scan(
         return summary
 
     for marketplace in search.marketplaces:
-        _scan_marketplace(engine, settings, search, marketplace, summary)
+        _scan_marketplace(engine, settings, limiter, search, marketplace, summary)
 
     finished = utcnow()
     next_scan_at = next_scan_time(search.interval_minutes, finished, settings.min_scan_interval_minutes)
     with engine.begin() as connection:
         connection.execute(
-            update(Search).where(Search.id == search_id).values(last_scanned_at=finished, next_scan_at=next_scan_at)
+            update(Search)
+            .where(col(Search.id) == search_id)
+            .values(last_scanned_at=finished, next_scan_at=next_scan_at)
         )
     return summary
 
 
-def _scan_marketplace(engine: Engine, settings: Settings, search: Search, marketplace: str, summary: ScanSummary) -> None:
-    logger = scan_logger(summary.task_id, search.id, marketplace)
+def _scan_marketplace(
+    engine: Engine, settings: Settings, limiter: RateLimiter, search: Search, marketplace: str, summary: ScanSummary
+) -> None:
+    logger = scan_logger(summary.task_id, summary.search_id, marketplace)
     started = time.monotonic()
     now = utcnow()
     with session_scope(engine) as session:
-        history = _history(session, summary.task_id, search.id, marketplace)
+        history = _history(session, summary.task_id, summary.search_id, marketplace)
         if history.done:
             return
         gate = breaker.check(session, marketplace, now, settings)
@@ -150,14 +169,15 @@ def _scan_marketplace(engine: Engine, settings: Settings, search: Search, market
             .values(
                 task_name=TASK_NAME,
                 task_id=summary.task_id,
-                search_id=search.id,
+                search_id=summary.search_id,
                 marketplace=marketplace,
                 status=TaskStatus.RUNNING if gate.allowed else TaskStatus.SKIPPED,
                 error=None if gate.allowed else gate.reason,
                 created_at=now,
             )
-            .returning(TaskLog.id)
+            .returning(col(TaskLog.id))
         ).scalar_one()
+    assert log_id is not None  # the primary key the database just assigned
     if not gate.allowed:
         logger.info("skipped: %s", gate.reason)
         summary.skipped.append({"marketplace": marketplace, "reason": gate.reason or ""})
@@ -166,7 +186,7 @@ def _scan_marketplace(engine: Engine, settings: Settings, search: Search, market
 
     try:
         adapter = get_adapter(marketplace, quota=DatabaseQuota(engine, marketplace))
-        client = PoliteClient(marketplace, settings, make_rate_limiter(settings), url_guard=adapter.check_url)
+        client = PoliteClient(marketplace, settings, limiter, url_guard=adapter.check_url)
         listings = adapter.search(search_query(search, settings), client)
         with session_scope(engine) as session:
             outcome = store_listings(
@@ -182,7 +202,7 @@ def _scan_marketplace(engine: Engine, settings: Settings, search: Search, market
             _finish_log(
                 session, log_id, TaskStatus.SUCCESS, started, listings_found=outcome.found, listings_new=outcome.new
             )
-    except Exception as error:  # noqa: BLE001  (every failure is logged and classified; none escapes)
+    except Exception as error:
         failure = error if isinstance(error, ScanError) else ScanError(ErrorClass.INTERNAL, repr(error))
         if failure.error_class is ErrorClass.INTERNAL:
             logger.exception("scan failed with an internal error")

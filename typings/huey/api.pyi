@@ -148,6 +148,15 @@ class TaskWrapper(Generic[_F_co]):
     huey: Huey
     name: str | None
     task_class: type[Task]
+    def __init__(
+        self,
+        huey: Huey,
+        func: _F_co,
+        context: bool = False,
+        name: str | None = None,
+        task_base: type[Task] | None = None,
+        **settings: object,
+    ) -> None: ...
     @property
     def func(self) -> _F_co: ...
     # a method that calls `func` with the same arguments: typed as `func` itself
@@ -189,6 +198,7 @@ class TaskLock:
     release = clear
 
 class Result:
+    def __init__(self, huey: Huey, task: Task) -> None: ...
     @property
     def id(self) -> str: ...
     def get(

@@ -35,6 +35,9 @@ class RedisStorage(BaseStorage):
         connection_pool: ConnectionPool | None = None,
         url: str | None = None,
         client_name: str | None = None,
+        notify_result: bool = False,
+        notify_result_ttl: int = 60,
+        clean_name: bool = True,
         **connection_params: object,
     ) -> None: ...
 
