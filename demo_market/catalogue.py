@@ -33,7 +33,6 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Literal
 
-from models.tables import Condition, JunkKind
 from demo_market.families import (
     CATEGORIES,
     COMMON_EXTRAS,
@@ -49,6 +48,7 @@ from demo_market.families import (
     Category,
     Family,
 )
+from models.tables import Condition, JunkKind
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 ARRIVAL_SECONDS = 240  # one new listing per category every ~4 minutes

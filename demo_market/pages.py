@@ -17,8 +17,8 @@ from decimal import Decimal
 from html import escape
 from urllib.parse import urlencode
 
-from models.tables import Condition
 from demo_market.catalogue import DemoListing
+from models.tables import Condition
 
 PER_PAGE = 20
 

@@ -22,10 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qs, urlsplit
 
-from models.tables import Condition
-from models.types import utcnow
 from demo_market import catalogue, pages, pictures
 from demo_market.families import CATEGORIES
+from models.tables import Condition
+from models.types import utcnow
 
 FailMode = Literal["429", "500", "timeout", "truncate", "markup"]
 FAIL_MODES: tuple[str, ...] = get_args(FailMode)
@@ -303,5 +303,5 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             log.debug("demo market: client went away before %s was answered", self.path)
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (http.server's signature)
         log.debug("%s %s", self.address_string(), format % args)

@@ -21,9 +21,21 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Dialect, Row, Table, Text, bindparam, cast, column, func, select
+from sqlalchemy import (
+    JSON,
+    Dialect,
+    Executable,
+    Row,
+    SQLColumnExpression,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
 
@@ -35,9 +47,9 @@ def insert_rows(
     *,
     conflict: Sequence[str] = (),
     update: Sequence[str] | None = None,
-    also_set: Sequence[tuple[str, ColumnElement[Any]]] = (),
-    returning: Sequence[ColumnElement[Any]] = (),
-) -> list[Row[Any]]:
+    also_set: Sequence[tuple[str, SQLColumnExpression[Any]]] = (),
+    returning: Sequence[SQLColumnExpression[Any]] = (),
+) -> list[Row[*tuple[Any, ...]]]:
     """Insert `rows` (dicts with the same keys) in the session's transaction.
 
     With `conflict` (the unique columns), a clashing row is skipped — or, given `update`, those
@@ -65,11 +77,11 @@ def _statement(
     columns: tuple[str, ...],
     conflict: tuple[str, ...],
     update: tuple[str, ...],
-    also_set: tuple[tuple[str, ColumnElement[Any]], ...],
-    returning: tuple[ColumnElement[Any], ...],
-) -> Any:
+    also_set: tuple[tuple[str, SQLColumnExpression[Any]], ...],
+    returning: tuple[SQLColumnExpression[Any], ...],
+) -> Executable:
     """Built once per shape: every batch of a scan reuses the same statement object."""
-    statement: Any
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         incoming = (
             func.jsonb_to_recordset(cast(bindparam("bulk_rows", type_=Text), postgresql.JSONB))

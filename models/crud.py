@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from models.schemas import SearchInput
 from models.tables import Deal, Search, SearchStatus
@@ -62,10 +61,9 @@ def delete_search(session: Session, search_id: int) -> None:
 
 
 def list_searches(session: Session) -> list[Search]:
-    return list(session.exec(select(Search).order_by(Search.name, Search.id)))
+    return list(session.exec(select(Search).order_by(col(Search.name), col(Search.id))))
 
 
 def dismiss_deals(session: Session, deal_ids: Iterable[int]) -> int:
     """Hide deals from the Deals page; they stay stored, and are never alerted again."""
-    result = session.execute(update(Deal).where(col(Deal.id).in_(list(deal_ids))).values(dismissed=True))
-    return result.rowcount or 0
+    return session.exec(update(Deal).where(col(Deal.id).in_(list(deal_ids))).values(dismissed=True)).rowcount

@@ -220,4 +220,5 @@ class HealthChecker:
 
 
 def is_healthy(report: dict[str, Any]) -> bool:
-    return report["status"] != UNHEALTHY
+    status: str = report["status"]
+    return status != UNHEALTHY

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session, col, update
 
 from models.db import dialect_insert
 from models.tables import BreakerState, MarketplaceState, Notification, NotificationStatus
@@ -17,7 +16,7 @@ from models.tables import BreakerState, MarketplaceState, Notification, Notifica
 
 def marketplace_state(session: Session, marketplace: str) -> MarketplaceState:
     """The marketplace's shared state row, created on first use, read fresh."""
-    session.execute(dialect_insert(session, MarketplaceState).values(marketplace=marketplace).on_conflict_do_nothing())
+    session.exec(dialect_insert(session, MarketplaceState).values(marketplace=marketplace).on_conflict_do_nothing())
     state = session.get(MarketplaceState, marketplace, populate_existing=True)
     assert state is not None
     return state
@@ -26,9 +25,9 @@ def marketplace_state(session: Session, marketplace: str) -> MarketplaceState:
 def pause_marketplace(session: Session, marketplace: str, reason: str, now: datetime) -> None:
     """Stop scanning a marketplace until an operator resumes it; the reason is shown everywhere."""
     marketplace_state(session, marketplace)
-    session.execute(
+    session.exec(
         update(MarketplaceState)
-        .where(MarketplaceState.marketplace == marketplace)
+        .where(col(MarketplaceState.marketplace) == marketplace)
         .values(paused=True, pause_reason=reason, updated_at=now)
     )
 
@@ -36,9 +35,9 @@ def pause_marketplace(session: Session, marketplace: str, reason: str, now: date
 def resume_marketplace(session: Session, marketplace: str, now: datetime) -> None:
     """Unpause and close the breaker: the operator says the marketplace is fine again."""
     marketplace_state(session, marketplace)
-    session.execute(
+    session.exec(
         update(MarketplaceState)
-        .where(MarketplaceState.marketplace == marketplace)
+        .where(col(MarketplaceState.marketplace) == marketplace)
         .values(
             paused=False,
             pause_reason=None,
@@ -53,10 +52,10 @@ def resume_marketplace(session: Session, marketplace: str, now: datetime) -> Non
 def requeue_failed_alerts(engine: Engine) -> int:
     """Give failed notifications a fresh set of attempts (after fixing the mail settings)."""
     with Session(engine) as session, session.begin():
-        result = session.execute(
+        result = session.exec(
             update(Notification)
             .where(col(Notification.status) == NotificationStatus.FAILED)
             .values(status=NotificationStatus.PENDING, attempts=0, last_error=None)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return result.rowcount

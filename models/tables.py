@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, func
 
 from models.types import ExactDecimal, UTCDateTime, utcnow
 
@@ -92,6 +92,13 @@ class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half_open"
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table a model class maps, typed: SQLModel does not declare `Model.__table__`."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
 
 
 def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
@@ -203,7 +210,7 @@ class Listing(SQLModel, table=True):
 
 
 #: What a buyer pays for a listing, in SQL: its price plus shipping where known (NULL without a price).
-LISTING_TOTAL = Listing.price + sa.func.coalesce(Listing.shipping, 0)  # type: ignore[operator]
+LISTING_TOTAL = col(Listing.price) + func.coalesce(col(Listing.shipping), 0)
 
 
 class PriceObservation(SQLModel, table=True):

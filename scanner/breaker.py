@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
-from sqlmodel import Session
+from sqlmodel import Session, and_, col, or_, update
 
 from models.operations import marketplace_state
 from models.settings import Settings
@@ -43,12 +42,15 @@ def check(session: Session, marketplace: str, now: datetime, settings: Settings)
         return Gate(True)
     cooldown = timedelta(seconds=settings.breaker_cooldown_seconds)
     trial_due = or_(
-        (MarketplaceState.breaker_state == BreakerState.OPEN) & (MarketplaceState.open_until <= now),
-        (MarketplaceState.breaker_state == BreakerState.HALF_OPEN) & (MarketplaceState.updated_at <= now - cooldown),
+        and_(col(MarketplaceState.breaker_state) == BreakerState.OPEN, col(MarketplaceState.open_until) <= now),
+        and_(
+            col(MarketplaceState.breaker_state) == BreakerState.HALF_OPEN,
+            col(MarketplaceState.updated_at) <= now - cooldown,
+        ),
     )
-    claimed = session.execute(
+    claimed = session.exec(
         update(MarketplaceState)
-        .where(MarketplaceState.marketplace == marketplace, trial_due)
+        .where(col(MarketplaceState.marketplace) == marketplace, trial_due)
         .values(breaker_state=BreakerState.HALF_OPEN, updated_at=now)
     ).rowcount
     if claimed:
@@ -62,9 +64,9 @@ def check(session: Session, marketplace: str, now: datetime, settings: Settings)
 def record_success(session: Session, marketplace: str, now: datetime) -> None:
     """One UPDATE: `check` created the row before the scan (a reload here cost every scan two
     more round trips inside its storing transaction)."""
-    session.execute(
+    session.exec(
         update(MarketplaceState)
-        .where(MarketplaceState.marketplace == marketplace)
+        .where(col(MarketplaceState.marketplace) == marketplace)
         .values(
             breaker_state=BreakerState.CLOSED,
             consecutive_failures=0,
@@ -82,7 +84,7 @@ def record_failure(session: Session, marketplace: str, error_class: ErrorClass, 
     failures = state.consecutive_failures + 1
     opens = state.breaker_state is BreakerState.HALF_OPEN or failures >= settings.breaker_failure_threshold
     values: dict[str, object] = {
-        "consecutive_failures": MarketplaceState.consecutive_failures + 1,
+        "consecutive_failures": col(MarketplaceState.consecutive_failures) + 1,
         "last_failure_at": now,
         "last_error_class": error_class.value,
         "updated_at": now,
@@ -92,4 +94,4 @@ def record_failure(session: Session, marketplace: str, error_class: ErrorClass, 
             "breaker_state": BreakerState.OPEN,
             "open_until": now + timedelta(seconds=settings.breaker_cooldown_seconds),
         }
-    session.execute(update(MarketplaceState).where(MarketplaceState.marketplace == marketplace).values(**values))
+    session.exec(update(MarketplaceState).where(col(MarketplaceState.marketplace) == marketplace).values(**values))

@@ -18,29 +18,33 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ARRAY, String, bindparam, func, true
-from sqlalchemy.engine import Row
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Row, Select, SQLColumnExpression
+from sqlmodel import ARRAY, Session, String, bindparam, col, func, true
 
+from models.queries import read_rows
 from models.tables import LISTING_TOTAL, Listing
 from scanner.appraisal.verdict import Candidate
 
 #: The newest listings of a product read as its candidates; more would only add old prices.
 MAX_CANDIDATES = 200
 Product = tuple[str, str]  # (product key, currency)
+Columns = tuple[SQLColumnExpression[Any], ...]
+#: SQLAlchemy's SELECT, read by `read_rows`: the columns are more than SQLModel's `select` types.
+_Rows = Select[*tuple[Any, ...]]
 
 _PRODUCT = (col(Listing.id), col(Listing.title), col(Listing.product_key), col(Listing.currency))
 _TOTAL = LISTING_TOTAL.label("total")
 #: What judging a price reads of each listing, and what finding a repost's original reads: only
 #: these, as converting a few thousand rows' columns costs more than the query.
-EVIDENCE = (
+EVIDENCE: Columns = (
     *_PRODUCT,
     _TOTAL,
     col(Listing.condition_class),
     col(Listing.junk),
     col(Listing.ends_at).is_not(None).label("auction"),  # an auction's price is a running bid
 )
-ORIGINALS = (
+ORIGINALS: Columns = (
     *_PRODUCT,
     _TOTAL,
     col(Listing.marketplace),
@@ -49,9 +53,9 @@ ORIGINALS = (
 )
 
 
-def _newest(columns: tuple[Any, ...], key: Any, currency: Any) -> Any:
+def _newest(columns: Columns, key: ColumnElement[Any], currency: ColumnElement[Any]) -> _Rows:
     return (
-        select(*columns)
+        sa.select(*columns)
         .where(
             col(Listing.product_key) == key,
             col(Listing.currency) == currency,
@@ -64,7 +68,7 @@ def _newest(columns: tuple[Any, ...], key: Any, currency: Any) -> Any:
 
 
 @lru_cache(maxsize=4)
-def _statements(columns: tuple[Any, ...]) -> tuple[Any, Any]:
+def _statements(columns: Columns) -> tuple[_Rows, _Rows]:
     """Built once per column set: (one product, for SQLite; every product at once, for PostgreSQL)."""
     wanted = (
         func.unnest(bindparam("keys", type_=ARRAY(String)), bindparam("currencies", type_=ARRAY(String)))
@@ -72,7 +76,7 @@ def _statements(columns: tuple[Any, ...]) -> tuple[Any, Any]:
         .render_derived(name="wanted")
     )
     newest = _newest(columns, wanted.c.key, wanted.c.currency).lateral("newest")
-    every = select(newest).select_from(wanted).join(newest, true())
+    every = sa.select(newest).select_from(wanted).join(newest, true())
     return _newest(columns, bindparam("key"), bindparam("currency")), every
 
 
@@ -80,26 +84,26 @@ def newest_listings(
     session: Session,
     products: Iterable[Product],
     since: datetime,
-    columns: tuple[Any, ...] = EVIDENCE,
+    columns: Columns = EVIDENCE,
     **parameters: Any,
-) -> dict[Product, list[Row[Any]]]:
+) -> dict[Product, list[Row[*tuple[Any, ...]]]]:
     """(product key, currency) → `columns` of the newest stored listings of it seen since `since`,
     newest first; `parameters` are those the columns take."""
     one_product, every_product = _statements(columns)
     wanted = list(dict.fromkeys(products))
-    found: dict[Product, list[Row[Any]]] = {product: [] for product in wanted}
+    found: dict[Product, list[Row[*tuple[Any, ...]]]] = {product: [] for product in wanted}
     if not wanted:
         return found
-    rows: Iterable[Row[Any]]
+    rows: Iterable[Row[*tuple[Any, ...]]]
     if session.get_bind().dialect.name == "postgresql":
         keys, currencies = zip(*wanted, strict=True)
         values = {"keys": list(keys), "currencies": list(currencies), "since": since, **parameters}
-        rows = session.execute(every_product, values)
+        rows = read_rows(session, every_product, values)
     else:
         rows = [
             row
             for key, currency in wanted
-            for row in session.execute(one_product, {"key": key, "currency": currency, "since": since, **parameters})
+            for row in read_rows(session, one_product, {"key": key, "currency": currency, "since": since, **parameters})
         ]
     for row in rows:
         found[(row.product_key, row.currency)].append(row)

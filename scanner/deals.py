@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session, bindparam, col, select
 
 from models.bulk import insert_rows
 from models.settings import Settings
-from models.tables import Deal, DealReason, JunkKind, Search
+from models.tables import Deal, DealReason, JunkKind, Search, table_of
 from scanner.alerts.outbox import queue_alerts
 from scanner.appraisal.market import percent_of
 from scanner.appraisal.verdict import DEFAULT_DISCOUNT_PCT, SUSPICIOUS, Appraisal, Pool, Rules, Verdict, appraise
@@ -125,7 +124,8 @@ def alert_history(session: Session, search_id: int, items: Sequence[ObservedList
     history: dict[int, AlertHistory] = {}
     if not owner:
         return history
-    for listing_id, reason, total in session.execute(_ALERTED, {"search_id": search_id, "listing_ids": list(owner)}):
+    alerts = session.exec(_ALERTED, params={"search_id": search_id, "listing_ids": list(owner)})
+    for listing_id, reason, total in alerts:
         seen = history.setdefault(owner[listing_id], AlertHistory())
         seen.last_total = total  # rows come oldest first
         seen.reasons.add(DealReason(reason))
@@ -200,7 +200,7 @@ def find_deals(
             findings.setdefault((item.listing_id, finding.reason, finding.level), finding)
     inserted = insert_rows(
         session,
-        Deal.__table__,  # type: ignore[arg-type]
+        table_of(Deal),
         [_deal_row(search.id, finding, now) for finding in findings.values()],
         conflict=("search_id", "listing_id", "reason", "level"),
         returning=(col(Deal.id), col(Deal.listing_id), col(Deal.reason), col(Deal.level)),

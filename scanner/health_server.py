@@ -37,7 +37,7 @@ class HealthServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: HealthServer
 
-    def do_GET(self) -> None:  # noqa: N802  (the name http.server looks for)
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path.rstrip("/")
         if path in ("/health", "/health/detailed"):
             report = self.server.checker.check(detailed=path == "/health/detailed")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, select
-from sqlmodel import col
+from sqlalchemy import ColumnElement, Subquery
+from sqlmodel import and_, case, col, select
 
 from models.tables import Listing, SearchMatch
 

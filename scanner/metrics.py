@@ -39,7 +39,7 @@ from models.tables import BreakerState
 from models.types import utcnow
 
 # `*_created` timestamps would double the series and no alert or dashboard reads them.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus-client leaves it unannotated
 
 SCANS = Counter(
     "deal_scout_scans", "Marketplace scans by outcome (one per search and marketplace).",
@@ -164,7 +164,7 @@ def build_registry(engine: Engine, queue: Huey) -> CollectorRegistry:
     """What one `/metrics` endpoint serves: scan counters, process figures and current state."""
     registry = CollectorRegistry()
     if multiprocess_mode():
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus-client leaves it unannotated
     else:
         for metric in IN_PROCESS:
             registry.register(metric)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, bindparam, func, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session, bindparam, col, func, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.bulk import insert_rows
 from models.settings import Settings
-from models.tables import Deal, JunkKind, Listing, ListingStatus, PriceObservation, Search, SearchMatch
+from models.tables import Deal, JunkKind, Listing, ListingStatus, PriceObservation, Search, SearchMatch, table_of
 from scanner import deals
 from scanner.appraisal.condition import normalize_condition
 from scanner.appraisal.junk import classify
@@ -99,6 +99,11 @@ def _listing_row(marketplace: str, listing: ListingData, judged: Candidate, now:
 # load is no change. A constant, so that every batch reuses the same cached statement.
 _REMEMBER_PRICE = (("previous_price", func.coalesce(col(Listing.price), col(Listing.previous_price))),)
 
+# The tables the bulk statements of `models.bulk` write to.
+_LISTINGS = table_of(Listing)
+_MATCHES = table_of(SearchMatch)
+_OBSERVATIONS = table_of(PriceObservation)
+
 
 @dataclass(frozen=True)
 class _Upserted:
@@ -112,7 +117,7 @@ def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[st
     refreshed = [column for column in rows[0] if column not in ("marketplace", "external_id", "first_seen_at")]
     upserted = insert_rows(
         session,
-        Listing.__table__,  # type: ignore[arg-type]
+        _LISTINGS,
         rows,
         conflict=("marketplace", "external_id"),
         update=refreshed,
@@ -130,7 +135,7 @@ def _matched_before(session: Session, search_id: int, listing_ids: Iterable[int]
     matched = select(col(SearchMatch.listing_id)).where(
         col(SearchMatch.search_id) == search_id, col(SearchMatch.listing_id).in_(wanted)
     )
-    return set(session.execute(matched).scalars())
+    return set(session.exec(matched))
 
 
 def _add_matches(session: Session, search_id: int, junk: dict[int, JunkKind | None], now: datetime) -> set[int]:
@@ -138,7 +143,7 @@ def _add_matches(session: Session, search_id: int, junk: dict[int, JunkKind | No
     ones it had never matched before."""
     inserted = insert_rows(
         session,
-        SearchMatch.__table__,  # type: ignore[arg-type]
+        _MATCHES,
         [
             {"search_id": search_id, "listing_id": listing_id, "first_matched_at": now, "junk": junk[listing_id]}
             for listing_id in sorted(junk)
@@ -150,14 +155,18 @@ def _add_matches(session: Session, search_id: int, junk: dict[int, JunkKind | No
 
 
 _STILL_LISTED = col(Listing.status).in_([ListingStatus.ACTIVE, ListingStatus.PENDING])
-_UNSEEN = Listing.last_seen_at < bindparam("cutoff")
+_UNSEEN = col(Listing.last_seen_at) < bindparam("cutoff")
 
 
-def _unseen_of_search() -> Select[tuple[int]]:
+def _unseen_of_search() -> SelectOfScalar[int]:
     """The search's listings on one marketplace, still listed, that no scan has seen since the
     cutoff. Built once with bind parameters, like every statement a scan runs each time."""
     stale = per_match(
-        bindparam("search_id"), col(Listing.id), Listing.marketplace == bindparam("marketplace"), _STILL_LISTED, _UNSEEN
+        bindparam("search_id"),
+        _LISTINGS.c.id,  # `per_match` takes a column element, which `col(Listing.id)` is not typed as
+        col(Listing.marketplace) == bindparam("marketplace"),
+        _STILL_LISTED,
+        _UNSEEN,
     )
     return select(stale.c.value).where(stale.c.value.is_not(None))
 
@@ -169,17 +178,17 @@ def _mark_ended(session: Session, search: Search, marketplace: str, now: datetim
     """Listings of this search and marketplace not seen for `listing_ended_after_hours` have ended."""
     cutoff = now - timedelta(hours=settings.listing_ended_after_hours)
     parameters = {"search_id": search.id, "marketplace": marketplace, "cutoff": cutoff}
-    ended = sorted(session.execute(_UNSEEN_OF_SEARCH, parameters).scalars())
+    ended = sorted(session.exec(_UNSEEN_OF_SEARCH, params=parameters))
     if not ended:
         return 0
-    result = session.execute(
+    result = session.exec(
         update(Listing)  # the conditions again: another worker may have seen one of them meanwhile
         .where(col(Listing.id).in_(ended), _STILL_LISTED, _UNSEEN)
         .values(status=ListingStatus.ENDED)
         .execution_options(synchronize_session=False),
-        {"cutoff": cutoff},
+        params={"cutoff": cutoff},
     )
-    return result.rowcount or 0
+    return result.rowcount
 
 
 def store_listings(
@@ -193,6 +202,7 @@ def store_listings(
     baseline: bool,
 ) -> StoreOutcome:
     """Write one marketplace's results for one search; the caller owns the transaction."""
+    assert search.id is not None, "store_listings needs a saved search"
     outcome = StoreOutcome(found=len(listings))
     kept = _one_per_id_sorted(listing for listing in listings if passes_filters(listing, search))
     outcome.kept = len(kept)
@@ -215,7 +225,7 @@ def store_listings(
             for item in kept
             if item.price is not None and previous.get(ids[item.external_id]) != item.price
         ]
-        insert_rows(session, PriceObservation.__table__, changed)  # type: ignore[arg-type]
+        insert_rows(session, _OBSERVATIONS, changed)
         outcome.price_changes = sum(1 for row in changed if row["listing_id"] in previous)
 
         new_matches = _add_matches(session, search.id, {key: item.junk for key, item in judged.items()}, now)

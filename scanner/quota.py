@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from models.db import dialect_insert
 from models.tables import ApiUsage
@@ -31,19 +31,21 @@ def record_calls(engine: Engine, marketplace: str, calls: int = 1, now: datetime
         dialect_insert(engine, ApiUsage)
         .values(marketplace=marketplace, day=usage_day(now), calls=calls)
         .on_conflict_do_update(
-            index_elements=[ApiUsage.marketplace, ApiUsage.day], set_={"calls": ApiUsage.calls + calls}
+            index_elements=[col(ApiUsage.marketplace), col(ApiUsage.day)], set_={"calls": col(ApiUsage.calls) + calls}
         )
-        .returning(ApiUsage.calls)
+        .returning(col(ApiUsage.calls))
     )
     with engine.begin() as connection:
-        return int(connection.execute(statement).scalar_one())
+        return connection.execute(statement).scalar_one()
 
 
 def calls_today(engine: Engine, marketplace: str, now: datetime | None = None) -> int:
     """Calls counted so far on `now`'s UTC day."""
-    statement = select(ApiUsage.calls).where(ApiUsage.marketplace == marketplace, ApiUsage.day == usage_day(now))
+    statement = select(col(ApiUsage.calls)).where(
+        col(ApiUsage.marketplace) == marketplace, col(ApiUsage.day) == usage_day(now)
+    )
     with engine.connect() as connection:
-        return int(connection.execute(statement).scalar_one_or_none() or 0)
+        return connection.execute(statement).scalar_one_or_none() or 0
 
 
 def quota_status(engine: Engine, marketplace: str, limit: int, now: datetime | None = None) -> QuotaStatus:

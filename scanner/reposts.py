@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, update
 
 from models.tables import Listing
 from scanner.appraisal.identity import identify, similarity
@@ -71,8 +70,8 @@ def link_reposts(
         if original is not None:
             reposts[listing_id] = original
     if reposts:
-        session.execute(  # SQLAlchemy's bulk UPDATE by primary key
+        session.exec(  # SQLAlchemy's bulk UPDATE by primary key
             update(Listing),
-            [{"id": new_id, "reposted_from_id": repost.original_id} for new_id, repost in reposts.items()],
+            params=[{"id": new_id, "reposted_from_id": repost.original_id} for new_id, repost in reposts.items()],
         )
     return reposts

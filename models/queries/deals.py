@@ -14,9 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Row, exists, or_
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy import Row
+from sqlmodel import Session, col, exists, or_, select
 
+from models.queries import read_rows
 from models.queries.distinct import distinct_values
 from models.tables import LISTING_TOTAL, Deal, DealReason, JunkKind, Listing, ListingStatus, Search, SearchMatch
 
@@ -108,8 +110,8 @@ class DealFacets:
 
 
 # Only what a row shows: loading whole Deal and Listing objects was most of the read's time.
-_COLUMNS = (
-    col(Deal.id).label("deal_id"),
+_COLUMNS: tuple[sa.SQLColumnExpression[Any], ...] = (
+    sa.label("deal_id", col(Deal.id)),
     col(Deal.reason),
     col(Deal.search_id),
     col(Deal.listing_id),
@@ -122,13 +124,13 @@ _COLUMNS = (
     col(Deal.suspicious),
     col(Deal.detected_at),
     col(Deal.dismissed),
-    col(Search.name).label("search_name"),
+    sa.label("search_name", col(Search.name)),
     col(Listing.title),
     col(Listing.url),
     col(Listing.image_url),
     col(Listing.marketplace),
     col(Listing.location),
-    col(Listing.status).label("listing_status"),
+    sa.label("listing_status", col(Listing.status)),
     col(Listing.first_seen_at),
 )
 
@@ -137,7 +139,7 @@ def list_deals(session: Session, filters: DealFilter = DealFilter()) -> list[Dea
     """Deals matching `filters`: "best" is the largest % under market first (deals without a market
     price after), "newest" the latest detected first; at most `filters.limit` deals are read."""
     query = (
-        select(*_COLUMNS)
+        sa.select(*_COLUMNS)
         .join(Listing, col(Listing.id) == col(Deal.listing_id))
         .join(Search, col(Search.id) == col(Deal.search_id))
         .where(col(Deal.suspicious).is_(filters.suspicious))
@@ -149,30 +151,27 @@ def list_deals(session: Session, filters: DealFilter = DealFilter()) -> list[Dea
     if filters.reasons:
         query = query.where(col(Deal.reason).in_(filters.reasons))
     if filters.min_price is not None:
-        query = query.where(Deal.total_price >= filters.min_price)
+        query = query.where(col(Deal.total_price) >= filters.min_price)
     if filters.max_price is not None:
-        query = query.where(Deal.total_price <= filters.max_price)
+        query = query.where(col(Deal.total_price) <= filters.max_price)
     if not filters.include_dismissed:
         query = query.where(col(Deal.dismissed).is_(False))
     if not filters.include_ended:
-        query = query.where(Listing.status == ListingStatus.ACTIVE)
+        query = query.where(col(Listing.status) == ListingStatus.ACTIVE)
     newest = (col(Deal.detected_at).desc(), col(Deal.id).desc())
     if filters.order == "newest":
-        return _merge_reasons(session.exec(query.order_by(*newest).limit(filters.limit)).all())
+        return _merge_reasons(read_rows(session, query.order_by(*newest).limit(filters.limit)).all())
     # "score DESC NULLS LAST" in two steps, each read in the order of the index on (score,
     # detected_at, id): an index cannot say NULLS LAST on SQLite, and PostgreSQL puts NULLs first.
-    rows = list(
-        session.exec(
-            query.where(col(Deal.score).is_not(None)).order_by(col(Deal.score).desc(), *newest).limit(filters.limit)
-        ).all()
-    )
+    scored = query.where(col(Deal.score).is_not(None)).order_by(col(Deal.score).desc(), *newest)
+    rows = list(read_rows(session, scored.limit(filters.limit)).all())
     if len(rows) < filters.limit and not filters.suspicious:  # suspicious means far under a market: scored
         unscored = query.where(col(Deal.score).is_(None)).order_by(*newest).limit(filters.limit - len(rows))
-        rows.extend(session.exec(unscored).all())
+        rows.extend(read_rows(session, unscored).all())
     return _merge_reasons(rows)
 
 
-def _merge_reasons(rows: Sequence[Row[Any]]) -> list[DealRow]:
+def _merge_reasons(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[DealRow]:
     """One row per (search, listing), in the order of its first deal, carrying every reason."""
     merged: dict[tuple[int, int], DealRow] = {}
     for row in rows:
@@ -210,7 +209,7 @@ def _merge_reasons(rows: Sequence[Row[Any]]) -> list[DealRow]:
     return list(merged.values())
 
 
-def _market(row: Row[Any]) -> MarketFigures | None:
+def _market(row: Row[*tuple[Any, ...]]) -> MarketFigures | None:
     if row.market_price is None:
         return None
     return MarketFigures(row.deal_id, row.market_price, row.score, row.sample_size, row.confidence)
@@ -221,7 +220,7 @@ def deal_facets(session: Session) -> DealFacets:
 
     Without reading every deal: the listings' marketplaces are skipped through in their index,
     each kept when one of its listings has a deal, and each reason is looked up in its index."""
-    marketplaces = distinct_values(Listing.marketplace, "marketplaces")
+    marketplaces = distinct_values(col(Listing.marketplace), "marketplaces")
     # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL would turn EXISTS into a join of
     # every deal with its listing instead of stopping at the first deal of each marketplace.
     one_deal = (
@@ -234,7 +233,8 @@ def deal_facets(session: Session) -> DealFacets:
     found = session.exec(
         select(marketplaces.c.value).where(marketplaces.c.value.is_not(None), one_deal.is_not(None))
     ).all()
-    present = session.exec(select(*(exists().where(Deal.reason == reason) for reason in DealReason))).one()
+    one_per_reason = sa.select(*(exists().where(col(Deal.reason) == reason) for reason in DealReason))
+    present = read_rows(session, one_per_reason).one()
     return DealFacets(
         marketplaces=tuple(sorted(found)),
         reasons=tuple(reason for reason, there in zip(DealReason, present, strict=True) if there),
@@ -247,11 +247,12 @@ def deal_comparables(session: Session, deal_id: int) -> list[Comparable]:
     ids = session.exec(select(col(Deal.comparables)).where(col(Deal.id) == deal_id)).one_or_none()
     if not ids:
         return []
-    rows = session.exec(
-        select(
+    rows = read_rows(
+        session,
+        sa.select(
             col(Listing.id), col(Listing.title), col(Listing.url), col(Listing.marketplace),
             LISTING_TOTAL.label("total"), col(Listing.currency),
-        ).where(col(Listing.id).in_(ids))
+        ).where(col(Listing.id).in_(ids)),
     ).all()
     found = [
         Comparable(row.id, row.title, row.url, row.marketplace, row.total, row.currency)
@@ -266,8 +267,8 @@ def excluded_listings(
     """Listings the searches (all when `search_ids` is empty) left out as junk, newest match
     first. For-parts listings count as found, not excluded, for searches that ask for them."""
     query = (
-        select(
-            col(SearchMatch.search_id), col(Search.name).label("search_name"), col(SearchMatch.listing_id),
+        sa.select(
+            col(SearchMatch.search_id), sa.label("search_name", col(Search.name)), col(SearchMatch.listing_id),
             col(SearchMatch.junk), col(SearchMatch.first_matched_at), col(Listing.title), col(Listing.url),
             col(Listing.marketplace), LISTING_TOTAL.label("total"), col(Listing.currency),
         )
@@ -294,5 +295,5 @@ def excluded_listings(
             currency=row.currency,
             matched_at=row.first_matched_at,
         )
-        for row in session.exec(newest).all()
+        for row in read_rows(session, newest).all()
     ]

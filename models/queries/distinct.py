@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CTE, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import CTE, SQLColumnExpression
+from sqlmodel import func, select
 
 
-def distinct_values(column: InstrumentedAttribute[Any], name: str) -> CTE:
+def distinct_values(column: SQLColumnExpression[Any], name: str) -> CTE:
     """A CTE with one column, `value`, holding each non-NULL value of `column` once (plus one
     NULL row that ends the recursion: filter it out)."""
     first = select(func.min(column).label("value")).scalar_subquery()

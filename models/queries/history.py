@@ -13,11 +13,13 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, case, func, literal_column, type_coerce
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, SQLColumnExpression
+from sqlmodel import Session, case, col, func, literal_column, select, type_coerce
 
+from models.queries import read_rows
 from models.tables import Listing, ListingStatus, PriceObservation, Search, SearchMatch
 from models.types import ExactDecimal, UTCDateTime
 
@@ -25,6 +27,7 @@ Resolution = Literal["raw", "hour", "day"]
 DEFAULT_MAX_POINTS = 2000
 _BUCKET_SECONDS = {"hour": 3600, "day": 86400}
 _SQLITE_BUCKET_FORMAT = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
+_Query = TypeVar("_Query", bound=sa.Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -82,23 +85,23 @@ class _SearchPrices:
         self.listings = (
             select(col(Listing.id), col(Listing.marketplace), col(Listing.title))
             .join(SearchMatch, col(SearchMatch.listing_id) == col(Listing.id))
-            .where(SearchMatch.search_id == search_id)
+            .where(col(SearchMatch.search_id) == search_id)
             .cte("matched")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         self.window: list[ColumnElement[bool]] = [] if since is None else [col(PriceObservation.observed_at) >= since]
 
-    def select(self, *columns: Any) -> Any:
+    def read(self, query: _Query) -> _Query:
+        """`query` (a SELECT of columns) reading these prices."""
         return (
-            select(*columns)
-            .select_from(PriceObservation)
+            query.select_from(PriceObservation)
             .join(self.listings, self.listings.c.id == col(PriceObservation.listing_id))
             .where(*self.window)
         )
 
     def count(self, session: Session, up_to: int | None = None) -> int:
         """How many prices there are, or `up_to` when there are at least that many."""
-        prices = self.select(PriceObservation.id)
+        prices = self.read(select(col(PriceObservation.id)))
         if up_to is not None:
             prices = prices.limit(up_to)
         return int(session.exec(select(func.count()).select_from(prices.subquery())).one())
@@ -107,8 +110,8 @@ class _SearchPrices:
         """From the first to the last price, and on how many marketplaces, from each listing's
         first and last price in the window (the index on listing and time finds both at once)."""
         observed = [col(PriceObservation.listing_id) == self.listings.c.id, *self.window]
-        first = select(func.min(PriceObservation.observed_at)).where(*observed).scalar_subquery()
-        last = select(func.max(PriceObservation.observed_at)).where(*observed).scalar_subquery()
+        first = select(func.min(col(PriceObservation.observed_at))).where(*observed).scalar_subquery()
+        last = select(func.max(col(PriceObservation.observed_at))).where(*observed).scalar_subquery()
         # Materialized on PostgreSQL, which would otherwise look `first` up once per use of it.
         per_listing = (
             select(self.listings.c.marketplace, first.label("first"), last.label("last"))
@@ -126,15 +129,18 @@ class _SearchPrices:
         return end - start, int(marketplaces)
 
 
-def bucket_start(column: Any, unit: Literal["hour", "day"], dialect: str) -> ColumnElement[datetime]:
+def bucket_start(
+    column: SQLColumnExpression[datetime], unit: Literal["hour", "day"], dialect: str
+) -> ColumnElement[datetime]:
     """The UTC hour or day a timestamp falls in, computed by the database.
 
     Constants are inlined (not bound) so PostgreSQL sees the GROUP BY expression as the very one
     selected. PostgreSQL bins the instant itself from a UTC midnight (`date_bin`, PostgreSQL 14+):
     whatever the session's time zone, and a fifth cheaper per price than `date_trunc` on the time
     converted to UTC."""
+    expression: ColumnElement[Any]
     if dialect == "postgresql":
-        origin = literal_column("TIMESTAMPTZ '2000-01-01 00:00:00+00'")
+        origin: ColumnElement[datetime] = literal_column("TIMESTAMPTZ '2000-01-01 00:00:00+00'")
         expression = func.date_bin(literal_column(f"INTERVAL '1 {unit}'"), column, origin)
     else:
         expression = func.strftime(literal_column(f"'{_SQLITE_BUCKET_FORMAT[unit]}'"), column)
@@ -165,6 +171,7 @@ def search_price_history(
         return PriceHistory("raw", points, len(points), truncated=False)
     span, marketplaces = prices.extent(session)
     resolution = choose_resolution(counted, span, marketplaces, max_points)
+    assert resolution != "raw", "more prices than max_points are never shown raw"
     points = _bucketed_points(session, prices, resolution, max_points)
     shown = sum(point.observations for point in points)
     total = prices.count(session) if len(points) == max_points else shown
@@ -173,13 +180,16 @@ def search_price_history(
 
 def _raw_points(session: Session, prices: _SearchPrices, max_points: int) -> list[PricePoint]:
     listing = prices.listings.c
-    rows = session.exec(
-        prices.select(
-            PriceObservation.observed_at, PriceObservation.price, PriceObservation.currency,
-            listing.id, listing.title, listing.marketplace,
+    rows = read_rows(
+        session,
+        prices.read(
+            sa.select(
+                col(PriceObservation.observed_at), col(PriceObservation.price), col(PriceObservation.currency),
+                listing.id, listing.title, listing.marketplace,
+            )
         )
         .order_by(col(PriceObservation.observed_at).desc(), col(PriceObservation.id).desc())
-        .limit(max_points)
+        .limit(max_points),
     ).all()
     return [
         PricePoint(
@@ -215,22 +225,24 @@ def _bucketed_points(
 ) -> list[PricePoint]:
     """Grouped in a subquery and only then ordered: PostgreSQL then hashes the prices into their
     buckets instead of sorting every price to group them (twice as fast on 200k prices)."""
-    bucket = bucket_start(PriceObservation.observed_at, unit, session.get_bind().dialect.name)
+    bucket = bucket_start(col(PriceObservation.observed_at), unit, session.get_bind().dialect.name)
     buckets = (
-        prices.select(
-            bucket.label("at"),
-            prices.listings.c.marketplace,
-            col(PriceObservation.currency).label("currency"),
-            type_coerce(func.avg(PriceObservation.price), ExactDecimal).label("price"),
-            func.min(PriceObservation.price).label("low"),
-            func.max(PriceObservation.price).label("high"),
-            func.count().label("observations"),
+        prices.read(
+            sa.select(
+                bucket.label("at"),
+                prices.listings.c.marketplace,
+                sa.label("currency", col(PriceObservation.currency)),
+                type_coerce(func.avg(col(PriceObservation.price)), ExactDecimal).label("price"),
+                func.min(col(PriceObservation.price)).label("low"),
+                func.max(col(PriceObservation.price)).label("high"),
+                func.count().label("observations"),
+            )
         )
-        .group_by(bucket, prices.listings.c.marketplace, PriceObservation.currency)
+        .group_by(bucket, prices.listings.c.marketplace, col(PriceObservation.currency))
         .subquery("buckets")
     )
     newest = buckets.c.at.desc(), buckets.c.marketplace.desc(), buckets.c.currency.desc()
-    rows = session.exec(select(*buckets.c).order_by(*newest).limit(max_points)).all()
+    rows = read_rows(session, sa.select(*buckets.c).order_by(*newest).limit(max_points)).all()
     return [
         PricePoint(
             at=at,
@@ -250,7 +262,7 @@ def listing_choices(session: Session, search_id: int, limit: int = 300) -> list[
     rows = session.exec(
         select(Listing)
         .join(SearchMatch, col(SearchMatch.listing_id) == col(Listing.id))
-        .where(SearchMatch.search_id == search_id)
+        .where(col(SearchMatch.search_id) == search_id)
         .order_by(col(Listing.last_seen_at).desc(), col(Listing.id).desc())
         .limit(limit)
     ).all()
@@ -311,5 +323,7 @@ def listing_price_history(
 
 def target_price(session: Session, search_id: int) -> tuple[Decimal | None, str]:
     """The search's target price and currency, for the chart's target line."""
-    row = session.exec(select(col(Search.target_price), col(Search.currency)).where(Search.id == search_id)).first()
+    row = session.exec(
+        select(col(Search.target_price), col(Search.currency)).where(col(Search.id) == search_id)
+    ).first()
     return (row[0], row[1]) if row else (None, "USD")

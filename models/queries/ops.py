@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, type_coerce
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, case, col, func, select, type_coerce
 
+from models.queries import read_rows
 from models.queries.distinct import distinct_values
 from models.tables import (
     BreakerState,
@@ -110,26 +111,32 @@ class SearchTiming:
 
 def failure_rates(session: Session, since: datetime) -> list[MarketplaceFailures]:
     """Finished and failed scans per marketplace since `since`, worst rate first."""
-    failed = func.sum(case((TaskLog.status == TaskStatus.FAILED, 1), else_=0))
+    failed = func.sum(case((col(TaskLog.status) == TaskStatus.FAILED, 1), else_=0))
     rows = session.exec(
-        select(TaskLog.marketplace, func.count(), failed)
-        .where(TaskLog.marketplace.is_not(None), TaskLog.created_at >= since, TaskLog.status.in_(_FINISHED))
-        .group_by(TaskLog.marketplace)
+        select(col(TaskLog.marketplace), func.count(), failed)
+        .where(
+            col(TaskLog.marketplace).is_not(None),
+            col(TaskLog.created_at) >= since,
+            col(TaskLog.status).in_(_FINISHED),
+        )
+        .group_by(col(TaskLog.marketplace))
     ).all()
-    result = [MarketplaceFailures(marketplace, int(runs), int(failures or 0)) for marketplace, runs, failures in rows]
+    result = [
+        MarketplaceFailures(marketplace or "", int(runs), int(failures or 0)) for marketplace, runs, failures in rows
+    ]
     return sorted(result, key=lambda item: (-item.failure_rate, item.marketplace))
 
 
 def error_classes(session: Session, since: datetime, marketplace: str | None = None) -> list[ErrorClassCount]:
     """How often each error class made a task fail since `since`, most frequent first."""
-    error_class = func.coalesce(TaskLog.error_class, "unknown")
+    error_class = func.coalesce(col(TaskLog.error_class), "unknown")
     query = (
-        select(error_class, func.count(), func.max(TaskLog.created_at))
-        .where(TaskLog.status == TaskStatus.FAILED, TaskLog.created_at >= since)
+        select(error_class, func.count(), func.max(col(TaskLog.created_at)))
+        .where(col(TaskLog.status) == TaskStatus.FAILED, col(TaskLog.created_at) >= since)
         .group_by(error_class)
     )
     if marketplace is not None:
-        query = query.where(TaskLog.marketplace == marketplace)
+        query = query.where(col(TaskLog.marketplace) == marketplace)
     rows = session.exec(query).all()
     return sorted(
         (ErrorClassCount(name, int(count), last_at) for name, count, last_at in rows),
@@ -139,15 +146,22 @@ def error_classes(session: Session, since: datetime, marketplace: str | None = N
 
 def failures_by_marketplace_and_class(session: Session, since: datetime) -> list[FailureGroup]:
     """Failed tasks since `since` grouped by marketplace and error class, largest group first."""
-    rows = session.exec(
-        select(
-            TaskLog.marketplace, TaskLog.error_class, func.count(), func.max(TaskLog.created_at), func.max(TaskLog.id)
+    rows = read_rows(
+        session,
+        sa.select(
+            col(TaskLog.marketplace),
+            col(TaskLog.error_class),
+            func.count(),
+            func.max(col(TaskLog.created_at)),
+            func.max(col(TaskLog.id)),
         )
-        .where(TaskLog.status == TaskStatus.FAILED, TaskLog.created_at >= since)
-        .group_by(TaskLog.marketplace, TaskLog.error_class)
+        .where(col(TaskLog.status) == TaskStatus.FAILED, col(TaskLog.created_at) >= since)
+        .group_by(col(TaskLog.marketplace), col(TaskLog.error_class)),
     ).all()
     newest_ids = [newest_id for *_, newest_id in rows]
-    examples = dict(session.exec(select(TaskLog.id, TaskLog.error).where(TaskLog.id.in_(newest_ids))).all())
+    examples = dict(
+        session.exec(select(col(TaskLog.id), col(TaskLog.error)).where(col(TaskLog.id).in_(newest_ids))).all()
+    )
     groups = [
         FailureGroup(marketplace, error_class, int(count), last_at, examples.get(newest_id))
         for marketplace, error_class, count, last_at, newest_id in rows
@@ -158,14 +172,14 @@ def failures_by_marketplace_and_class(session: Session, since: datetime) -> list
 def recent_failures(session: Session, *, since: datetime | None = None, limit: int = 50) -> list[FailedTask]:
     """The newest failed tasks, with the name of their search, newest first."""
     query = (
-        select(TaskLog, Search.name)
-        .join(Search, Search.id == TaskLog.search_id, isouter=True)
-        .where(TaskLog.status == TaskStatus.FAILED)
-        .order_by(TaskLog.created_at.desc(), TaskLog.id.desc())
+        select(TaskLog, col(Search.name))
+        .join(Search, col(Search.id) == col(TaskLog.search_id), isouter=True)
+        .where(col(TaskLog.status) == TaskStatus.FAILED)
+        .order_by(col(TaskLog.created_at).desc(), col(TaskLog.id).desc())
         .limit(limit)
     )
     if since is not None:
-        query = query.where(TaskLog.created_at >= since)
+        query = query.where(col(TaskLog.created_at) >= since)
     return [
         FailedTask(
             id=log.id or 0,
@@ -187,10 +201,10 @@ def last_successes(session: Session) -> dict[str, datetime]:
     """The newest successful scan per marketplace still in the task log: the marketplaces are
     skipped through in the index on (marketplace, created_at), which is then read backwards
     from each one's newest scan to its newest success (a GROUP BY would read the whole log)."""
-    marketplaces = distinct_values(TaskLog.marketplace, "marketplaces")
+    marketplaces = distinct_values(col(TaskLog.marketplace), "marketplaces")
     newest = (
-        select(func.max(TaskLog.created_at))
-        .where(TaskLog.marketplace == marketplaces.c.value, TaskLog.status == TaskStatus.SUCCESS)
+        select(func.max(col(TaskLog.created_at)))
+        .where(col(TaskLog.marketplace) == marketplaces.c.value, col(TaskLog.status) == TaskStatus.SUCCESS)
         .scalar_subquery()
     )
     rows = session.exec(
@@ -200,7 +214,7 @@ def last_successes(session: Session) -> dict[str, datetime]:
 
 
 def marketplace_states(session: Session) -> list[MarketplaceState]:
-    return list(session.exec(select(MarketplaceState).order_by(MarketplaceState.marketplace)))
+    return list(session.exec(select(MarketplaceState).order_by(col(MarketplaceState.marketplace))))
 
 
 def marketplace_overview(session: Session, since: datetime) -> list[MarketplaceStatus]:
@@ -235,42 +249,44 @@ def marketplace_overview(session: Session, since: datetime) -> list[MarketplaceS
 def outbox_counts(session: Session) -> dict[NotificationStatus, int]:
     """Notifications per status, every status present (zero when none)."""
     counts = dict.fromkeys(NotificationStatus, 0)
-    for status, count in session.exec(select(Notification.status, func.count()).group_by(Notification.status)).all():
+    statuses = select(col(Notification.status), func.count()).group_by(col(Notification.status))
+    for status, count in session.exec(statuses).all():
         counts[NotificationStatus(status)] = int(count)
     return counts
 
 
 def workers(session: Session) -> list[WorkerHeartbeat]:
     """Every worker that has reported, most recently seen first."""
-    return list(session.exec(select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc())))
+    return list(session.exec(select(WorkerHeartbeat).order_by(col(WorkerHeartbeat.seen_at).desc())))
 
 
 def last_heartbeat(session: Session) -> WorkerHeartbeat | None:
-    return session.exec(select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc()).limit(1)).first()
+    return session.exec(select(WorkerHeartbeat).order_by(col(WorkerHeartbeat.seen_at).desc()).limit(1)).first()
 
 
 def slow_searches(session: Session, since: datetime, limit: int = 10) -> list[SearchTiming]:
     """Searches whose per-marketplace scans took longest on average since `since`."""
-    average = func.avg(TaskLog.duration_ms)
-    rows = session.exec(
-        select(
-            TaskLog.search_id,
-            Search.name,
+    average = func.avg(col(TaskLog.duration_ms))
+    rows = read_rows(
+        session,
+        sa.select(
+            col(TaskLog.search_id),
+            col(Search.name),
             func.count(),
             average,
-            func.max(TaskLog.duration_ms),
-            func.max(TaskLog.created_at),
+            func.max(col(TaskLog.duration_ms)),
+            func.max(col(TaskLog.created_at)),
         )
-        .join(Search, Search.id == TaskLog.search_id, isouter=True)
+        .join(Search, col(Search.id) == col(TaskLog.search_id), isouter=True)
         .where(
-            TaskLog.search_id.is_not(None),
-            TaskLog.marketplace.is_not(None),
-            TaskLog.status.in_(_FINISHED),
-            TaskLog.created_at >= since,
+            col(TaskLog.search_id).is_not(None),
+            col(TaskLog.marketplace).is_not(None),
+            col(TaskLog.status).in_(_FINISHED),
+            col(TaskLog.created_at) >= since,
         )
-        .group_by(TaskLog.search_id, Search.name)
-        .order_by(average.desc(), TaskLog.search_id)
-        .limit(limit)
+        .group_by(col(TaskLog.search_id), col(Search.name))
+        .order_by(average.desc(), col(TaskLog.search_id))
+        .limit(limit),
     ).all()
     return [
         SearchTiming(search_id, name, int(scans), float(avg_ms) / 1000, float(max_ms) / 1000, last_at)
@@ -281,7 +297,9 @@ def slow_searches(session: Session, since: datetime, limit: int = 10) -> list[Se
 def listing_counts(session: Session) -> dict[tuple[str, str], int]:
     """Stored listings per (marketplace, status)."""
     rows = session.exec(
-        select(Listing.marketplace, Listing.status, func.count()).group_by(Listing.marketplace, Listing.status)
+        select(col(Listing.marketplace), col(Listing.status), func.count()).group_by(
+            col(Listing.marketplace), col(Listing.status)
+        )
     ).all()
     return {(marketplace, str(status)): int(count) for marketplace, status, count in rows}
 
@@ -289,6 +307,6 @@ def listing_counts(session: Session) -> dict[tuple[str, str], int]:
 def deal_counts(session: Session) -> dict[DealReason, int]:
     """Deals ever detected per reason (dismissed ones included: they were detected)."""
     counts = dict.fromkeys(DealReason, 0)
-    for reason, count in session.exec(select(Deal.reason, func.count()).group_by(Deal.reason)).all():
+    for reason, count in session.exec(select(col(Deal.reason), func.count()).group_by(col(Deal.reason))).all():
         counts[DealReason(reason)] = int(count)
     return counts

@@ -15,8 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import and_, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, func, select
 
 from models.tables import Deal, Listing, ListingStatus, Search, SearchStatus, TaskLog, TaskStatus
 
@@ -124,7 +123,7 @@ def _progress(task_id: str | None, rows: Iterable[TaskLog]) -> ScanProgress:
 
 def scan_progress(session: Session, task_id: str) -> ScanProgress:
     """Queued, running or done (with counts and errors) for one enqueued scan task."""
-    rows = session.exec(select(TaskLog).where(TaskLog.task_id == task_id).order_by(col(TaskLog.id))).all()
+    rows = session.exec(select(TaskLog).where(col(TaskLog.task_id) == task_id).order_by(col(TaskLog.id))).all()
     return _progress(task_id, rows)
 
 
@@ -133,7 +132,7 @@ def last_scans(session: Session) -> dict[int, ScanProgress]:
     # One probe of ix_task_log_search_created per search, newest first: grouping the whole task
     # log by search read a million rows for a thousand searches (0.8 s on PostgreSQL).
     newest_row = (
-        select(TaskLog.id)
+        select(col(TaskLog.id))
         .where(col(TaskLog.search_id) == col(Search.id), col(TaskLog.marketplace).is_not(None))
         .order_by(col(TaskLog.created_at).desc(), col(TaskLog.id).desc())
         .limit(1)
@@ -141,7 +140,7 @@ def last_scans(session: Session) -> dict[int, ScanProgress]:
         .scalar_subquery()
     )
     latest = (
-        select(TaskLog.search_id, TaskLog.task_id)
+        select(col(TaskLog.search_id), col(TaskLog.task_id))
         .where(col(TaskLog.id).in_(select(newest_row).select_from(Search)))
         .subquery("latest_scan")
     )
@@ -161,9 +160,13 @@ def deal_counts(session: Session) -> dict[int, int]:
     """Active listings each search has open (not dismissed, not suspicious) deals for: what the Deals
     page's main list shows."""
     rows = session.exec(
-        select(Deal.search_id, func.count(func.distinct(Deal.listing_id)))
+        select(col(Deal.search_id), func.count(func.distinct(col(Deal.listing_id))))
         .join(Listing, col(Listing.id) == col(Deal.listing_id))
-        .where(col(Deal.dismissed).is_(False), col(Deal.suspicious).is_(False), Listing.status == ListingStatus.ACTIVE)
+        .where(
+            col(Deal.dismissed).is_(False),
+            col(Deal.suspicious).is_(False),
+            col(Listing.status) == ListingStatus.ACTIVE,
+        )
         .group_by(col(Deal.search_id))
     ).all()
     return {search_id: int(count) for search_id, count in rows}
@@ -198,5 +201,5 @@ def search_summaries(session: Session) -> list[SearchSummary]:
 
 def search_names(session: Session) -> dict[int, str]:
     """Search id → name, by name: what the pickers on the other pages offer."""
-    rows = session.exec(select(Search.id, Search.name).order_by(col(Search.name), col(Search.id))).all()
+    rows = session.exec(select(col(Search.id), col(Search.name)).order_by(col(Search.name), col(Search.id))).all()
     return {search_id or 0: name for search_id, name in rows}

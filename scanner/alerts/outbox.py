@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select, update
 
 from models.bulk import insert_rows
 from models.settings import Settings
-from models.tables import Notification, NotificationStatus, Search
+from models.tables import Notification, NotificationStatus, Search, table_of
 from models.types import utcnow
 from scanner.alerts.render import build_digest, render_alert
 from scanner.alerts.smtp import DeliveryError, Mailer
@@ -100,7 +99,7 @@ def queue_alerts(session: Session, search: Search, new_deals: Sequence[tuple[int
                 )
     inserted = insert_rows(
         session,
-        Notification.__table__,  # type: ignore[arg-type]
+        table_of(Notification),
         rows,
         conflict=("search_id", "listing_id", "reason", "level", "recipient"),
         returning=(col(Notification.id),),
@@ -110,7 +109,7 @@ def queue_alerts(session: Session, search: Search, new_deals: Sequence[tuple[int
 
 def count_pending(engine: Engine) -> int:
     with Session(engine) as session:
-        pending = Notification.status == NotificationStatus.PENDING
+        pending = col(Notification.status) == NotificationStatus.PENDING
         return session.exec(select(func.count()).select_from(Notification).where(pending)).one()
 
 
@@ -126,10 +125,10 @@ def deliver_pending(engine: Engine, settings: Settings, *, now: datetime | None 
     report = DeliveryReport()
     with Session(engine) as session:
         recipients = session.exec(
-            select(Notification.recipient)
-            .where(Notification.status == NotificationStatus.PENDING)
+            select(col(Notification.recipient))
+            .where(col(Notification.status) == NotificationStatus.PENDING)
             .group_by(col(Notification.recipient))
-            .order_by(func.min(Notification.id))
+            .order_by(func.min(col(Notification.id)))
         ).all()
     with Mailer(settings) as mailer:
         for recipient in recipients:
@@ -150,11 +149,11 @@ def _claim(session: Session, recipient: str) -> list[int]:
         col(Notification.status) == NotificationStatus.PENDING,
         col(Notification.recipient) == recipient,
     )
-    oldest = select(func.min(Notification.id)).where(*group).scalar_subquery()
-    token = select(Notification.id).where(col(Notification.id) == oldest, *group).with_for_update(skip_locked=True)
+    oldest = select(func.min(col(Notification.id))).where(*group).scalar_subquery()
+    token = select(col(Notification.id)).where(col(Notification.id) == oldest, *group).with_for_update(skip_locked=True)
     if session.exec(token).first() is None:
         return []
-    claimed = session.execute(
+    claimed = session.exec(
         update(Notification)
         .where(*group)
         .values(attempts=col(Notification.attempts) + 1)
@@ -180,7 +179,7 @@ def _deliver_digest(
             session.exec(select(Notification).where(col(Notification.id).in_(ids)).order_by(col(Notification.id)))
         )
         searches = {notification.search_id for notification in notifications}
-        names = dict(session.exec(select(Search.id, Search.name).where(col(Search.id).in_(searches))).all())
+        names = dict(session.exec(select(col(Search.id), col(Search.name)).where(col(Search.id).in_(searches))).all())
         message = build_digest(
             notifications,
             search_names={search_id: names.get(search_id, f"search {search_id}") for search_id in searches},

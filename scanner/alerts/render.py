@@ -121,11 +121,13 @@ def render_alert(search: Search, findings: Sequence[Finding]) -> Alert:
     """The alert for one listing that is a deal for one or more reasons (all from this scan)."""
     first = findings[0]
     data = first.observed.data
+    title = one_line(data.title) or "(untitled listing)"
+    total = money(first.total, data.currency)
     context = {
-        "title": one_line(data.title) or "(untitled listing)",
+        "title": title,
         "url": safe_url(data.url),
         "image": safe_url(data.image_url),
-        "total": money(first.total, data.currency),
+        "total": total,
         "shipping": _shipping_note(data.shipping, data.currency),
         "reasons": [reason_line(search, finding) for finding in findings],
         "market": _market_line(first),
@@ -134,11 +136,10 @@ def render_alert(search: Search, findings: Sequence[Finding]) -> Alert:
         "location": one_line(data.location or "") or None,
         "condition": one_line(data.condition or "") or None,
     }
-    title = context["title"]
     if len(title) > _TITLE_IN_SUBJECT:
         title = title[: _TITLE_IN_SUBJECT - 1].rstrip() + "…"
     reasons = ", ".join(_short_reason(finding) for finding in findings)
-    subject = one_line(f"{search.name}: {title} — {context['total']}, {reasons}")[:SUBJECT_MAX]
+    subject = one_line(f"{search.name}: {title} — {total}, {reasons}")[:SUBJECT_MAX]
     return Alert(
         subject=subject,
         text=_templates.get_template("card.txt").render(context).strip(),

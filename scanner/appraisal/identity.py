@@ -196,6 +196,7 @@ def identify(title: str) -> Identity:
                 variants.add(part)
             elif part not in _GENERIC and part not in _NOISE:
                 names.append(part)
+    key: str | None
     if key_number:
         number, name = key_number
         key = f"{name} {number}" if name else number

@@ -10,7 +10,7 @@ import argparse
 from typing import TypeAlias
 
 #: What `ArgumentParser.add_subparsers()` returns; typeshed names it only by its private class.
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # noqa: SLF001  (no public name)
 
 
 class UsageError(Exception):

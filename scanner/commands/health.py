@@ -22,9 +22,9 @@ def register(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from models.health import HealthChecker, is_healthy
-    from scanner.queue import huey
+    from scanner.queue import make_huey
 
     settings = get_settings()
-    report = HealthChecker(settings, get_engine(settings), huey).check(detailed=args.detailed)
+    report = HealthChecker(settings, get_engine(settings), make_huey(settings)).check(detailed=args.detailed)
     print(json.dumps(report, indent=2))
     return 0 if is_healthy(report) else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 
 from sqlmodel import select
 
@@ -52,8 +53,8 @@ def show_status(_args: argparse.Namespace) -> int:
     with session_scope(get_engine(get_settings())) as session:
         states = {state.marketplace: state for state in session.exec(select(MarketplaceState))}
 
-    def when(value: object) -> str:
-        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"  # type: ignore[attr-defined]
+    def when(value: datetime | None) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
     rows = []
     for name in _NAMES:

@@ -78,7 +78,8 @@ def add_search(args: argparse.Namespace) -> int:
 
 
 def _as_json(search: Search) -> dict[str, object]:
-    return json.loads(search.model_dump_json())
+    fields: dict[str, object] = json.loads(search.model_dump_json())
+    return fields
 
 
 def list_searches(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ from scanner.marketplaces.base import (
     SearchQuery,
 )
 from scanner.marketplaces.prices import parse_price
-from scanner.marketplaces.text import node_text, one_line
+from scanner.marketplaces.text import clean_text, node_text
 from scanner.marketplaces.urls import canonical_url
 
 # Craigslist sites in Canada, where prices are in Canadian dollars (the rest of North America: USD).
@@ -191,7 +191,7 @@ def _or_none(read: Callable[[Tag], ListingData | None]) -> Callable[[Tag], Listi
 
 def _static_listing(row: Tag, base: str, currency: str) -> ListingData | None:
     link = row.find("a", href=True)
-    title = node_text(row.find(class_="title")) or one_line(row.get("title"))
+    title = node_text(row.find(class_="title")) or clean_text(row.get("title"))
     if link is None or not title:
         return None
     url = canonical_url(str(link["href"]), base=base, keep=frozenset())
@@ -213,7 +213,7 @@ def _card_listing(card: Tag, base: str, currency: str) -> ListingData | None:
     link = card.find("a", class_="posting-title", href=True) or card.find("a", href=True)
     title_link = card.find(class_="posting-title")
     label = title_link.find(class_="label") if title_link is not None else None
-    title = node_text(label or title_link) or one_line(card.get("title"))
+    title = node_text(label or title_link) or clean_text(card.get("title"))
     if link is None or not title:
         return None
     url = canonical_url(str(link["href"]), base=base, keep=frozenset())
@@ -296,7 +296,7 @@ def _enrich(listings: list[ListingData], items: list[Mapping[str, Any]]) -> list
     entries pair by position; otherwise only by a title that appears once on each side and a
     price that agrees.
     """
-    names = [one_line(item["name"]) for item in items]
+    names = [clean_text(item["name"]) for item in items]
     if len(items) == len(listings) and all(
         name == listing.title for name, listing in zip(names, listings, strict=True)
     ):
@@ -337,7 +337,7 @@ def _with_entry(listing: ListingData, item: Mapping[str, Any]) -> ListingData:
     return replace(
         listing,
         image_url=listing.image_url or (image if isinstance(image, str) and image.startswith("http") else None),
-        location=listing.location or one_line(address.get("addressLocality")),
+        location=listing.location or clean_text(address.get("addressLocality")),
         extra=extra,
     )
 

@@ -23,6 +23,7 @@ from scanner.marketplaces.base import (
     ListingStatusName,
     MarketplaceAdapter,
     SearchQuery,
+    first_sightings,
 )
 from scanner.marketplaces.prices import parse_price
 from scanner.marketplaces.text import node_text
@@ -85,16 +86,15 @@ class DemoAdapter(MarketplaceAdapter):
     def search(self, query: SearchQuery, client: HttpClient) -> list[ListingData]:
         """Up to `query.max_pages` pages; a listing that moved to the next page meanwhile counts once."""
         url: str | None = self.search_url(query)
-        found: dict[str, ListingData] = {}
+        found: list[ListingData] = []
         for _ in range(query.max_pages):
             if url is None:
                 break
             response = client.get(url)
             page = self.read_page(response.text, source_url=response.url or url)
-            for listing in page.listings:
-                found.setdefault(listing.external_id, listing)
+            found.extend(page.listings)
             url = page.next_url
-        return list(found.values())
+        return first_sightings(found)
 
     def parse(self, body: str, *, source_url: str | None = None) -> list[ListingData]:
         return self.read_page(body, source_url=source_url).listings

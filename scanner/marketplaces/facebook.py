@@ -23,7 +23,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, SoupStrainer, Tag
+from bs4 import BeautifulSoup, Tag
+from bs4.filter import SoupStrainer
 
 from models.settings import Settings, get_settings
 from models.tables import Condition
@@ -34,9 +35,10 @@ from scanner.marketplaces.base import (
     ListingStatusName,
     MarketplaceAdapter,
     SearchQuery,
+    first_sightings,
 )
 from scanner.marketplaces.prices import parse_price
-from scanner.marketplaces.text import one_line
+from scanner.marketplaces.text import clean_text
 
 BASE_URL = "https://www.facebook.com"
 _FEED_KEYS = ("feed_units", "marketplace_feed_stories")
@@ -169,21 +171,18 @@ def _find_feeds(data: Any) -> Iterator[list[Any]]:
 def _read_edges(edges: list[Any], currency: str) -> list[ListingData]:
     """Listings of the feed's edges; rows that are not listings (headers, ads) have no `listing`."""
     candidates = [edge["node"]["listing"] for edge in edges if isinstance(_get(edge, "node", "listing"), dict)]
-    listings: dict[str, ListingData] = {}
-    for candidate in candidates:
-        listing = _json_listing(candidate, currency)
-        if listing is not None:
-            listings.setdefault(listing.external_id, listing)
+    read = (_json_listing(candidate, currency) for candidate in candidates)
+    listings = first_sightings(listing for listing in read if listing is not None)
     if candidates and not listings:
         raise ScanError(
             ErrorClass.MARKUP_CHANGED, f"none of the {len(candidates)} facebook feed listings could be read"
         )
-    return list(listings.values())
+    return listings
 
 
 def _json_listing(data: Mapping[str, Any], currency: str) -> ListingData | None:
     listing_id = str(data.get("id") or "")
-    title = one_line(data.get("marketplace_listing_title")) or one_line(data.get("custom_title"))
+    title = clean_text(data.get("marketplace_listing_title")) or clean_text(data.get("custom_title"))
     if not listing_id.isdigit() or not title:
         return None
     price_data = (
@@ -195,24 +194,26 @@ def _json_listing(data: Mapping[str, Any], currency: str) -> ListingData | None:
     price_max = _json_money(data.get("max_listing_price"), currency)
     if price_max is not None and money is not None and price_max[0] > money[0]:
         extra["price_max"] = price_max[0]
-    display_title = one_line(data.get("custom_title"))
+    display_title = clean_text(data.get("custom_title"))
     if display_title and display_title != title:
         extra["display_title"] = display_title
-    subtitles = [one_line(_get(item, "subtitle")) for item in _list(data.get("custom_sub_titles_with_rendering_flags"))]
+    subtitle_items = _list(data.get("custom_sub_titles_with_rendering_flags"))
+    subtitles = [clean_text(_get(item, "subtitle")) for item in subtitle_items]
     extra.update(_subtitle_extras([subtitle for subtitle in subtitles if subtitle]))
     if _list(data.get("delivery_types")):
         extra["delivery_types"] = [str(kind) for kind in data["delivery_types"]]
     geocode = _get(data, "location", "reverse_geocode") or {}
-    location = ", ".join(part for part in (one_line(_get(geocode, "city")), one_line(_get(geocode, "state"))) if part)
+    places = (clean_text(_get(geocode, "city")), clean_text(_get(geocode, "state")))
+    location = ", ".join(part for part in places if part)
     return ListingData(
         external_id=listing_id,
         title=title,
         url=listing_url(listing_id),
         price=money[0] if money else None,
         currency=money[1] if money else currency,
-        image_url=one_line(_get(data, "primary_listing_photo", "image", "uri")),
-        location=location or one_line(_get(geocode, "city_page", "display_name")),
-        seller=one_line(_get(data, "marketplace_listing_seller", "name")),
+        image_url=clean_text(_get(data, "primary_listing_photo", "image", "uri")),
+        location=location or clean_text(_get(geocode, "city_page", "display_name")),
+        seller=clean_text(_get(data, "marketplace_listing_seller", "name")),
         original_price=was[0] if was and money and was[0] != money[0] else None,
         status=_status(data),
         extra=extra,
@@ -223,7 +224,7 @@ def _json_money(value: Any, currency: str) -> tuple[Decimal, str] | None:
     """A GraphQL price: `amount` is exact, `formatted_amount` tells the currency ("Free" is 0)."""
     if not isinstance(value, dict):
         return None
-    formatted = parse_price(one_line(value.get("formatted_amount")), default_currency=currency)
+    formatted = parse_price(clean_text(value.get("formatted_amount")), default_currency=currency)
     amount = _decimal(value.get("amount"))
     if amount is not None:
         return amount, formatted.currency if formatted else currency
@@ -247,12 +248,9 @@ def _read_cards(body: str, currency: str) -> list[ListingData]:
     if "/marketplace/item/" not in body:
         return []
     links = SoupStrainer("a", href=_ITEM_HREF)
-    cards: dict[str, ListingData] = {}
-    for anchor in BeautifulSoup(body, "lxml", parse_only=links).find_all("a", href=_ITEM_HREF):
-        listing = _card_listing(anchor, currency)
-        if listing is not None:
-            cards.setdefault(listing.external_id, listing)
-    return list(cards.values())
+    anchors = BeautifulSoup(body, "lxml", parse_only=links).find_all("a", href=_ITEM_HREF)
+    read = (_card_listing(anchor, currency) for anchor in anchors)
+    return first_sightings(listing for listing in read if listing is not None)
 
 
 def _card_listing(anchor: Tag, currency: str) -> ListingData | None:
@@ -297,7 +295,7 @@ def _text_lines(anchor: Tag) -> list[list[str]]:
     lines: list[list[str]] = []
     last_block: Tag | None = None
     for string in anchor.find_all(string=True):
-        text = one_line(str(string))
+        text = clean_text(str(string))
         if not text:
             continue
         block = string.find_parent("div") or anchor

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from models.formatting import one_line
 from models.settings import Settings, get_settings
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces.base import (
@@ -32,6 +33,7 @@ from scanner.marketplaces.base import (
     SearchQuery,
 )
 from scanner.marketplaces.prices import parse_price
+from scanner.marketplaces.text import clean_text
 from scanner.marketplaces.urls import canonical_url
 
 MAX_EXTERNAL_ID_LENGTH = 128  # Listing.external_id
@@ -115,7 +117,7 @@ class JsonLdAdapter(MarketplaceAdapter):
         return [
             ListingData(
                 external_id=_external_id(url),
-                title=" ".join(title.split()),
+                title=one_line(title),
                 url=url,
                 price=price,
                 currency=currency or self.default_currency,
@@ -139,7 +141,8 @@ def check_fetchable(url: str, *, allow_private: bool) -> None:
         return
     try:
         port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)}
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        addresses = {str(info[4][0]) for info in found}  # IPv4 and IPv6 addresses are text
     except ValueError:
         raise ScanError(ErrorClass.NOT_ALLOWED, f"not a valid port in {url[:100]!r}") from None
     except OSError as error:
@@ -312,7 +315,7 @@ def _string(value: Any) -> str | None:
     """A JSON-LD scalar as text. Script contents are not HTML-decoded by browsers, yet shops
     escape them anyway ("Salt &amp; Pepper"), so entities are decoded here."""
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return " ".join(html.unescape(str(value)).split()) or None
+        return clean_text(html.unescape(str(value)))
     return None
 
 
@@ -320,11 +323,11 @@ def _string(value: Any) -> str | None:
 
 
 def _from_microdata(soup: BeautifulSoup) -> _Facts | None:
-    scope = soup.find(attrs={"itemscope": True, "itemtype": _MICRODATA_PRODUCT})
+    scope = soup.find(itemscope=True, itemtype=_MICRODATA_PRODUCT)
     if scope is None:
         return None
     props: dict[str, str] = {}
-    for element in scope.find_all(attrs={"itemprop": True}):
+    for element in scope.find_all(itemprop=True):
         if element.has_attr("itemscope") or not _belongs_to(element, scope):
             continue
         for name in str(element["itemprop"]).split():
@@ -357,7 +360,7 @@ def _microdata_value(element: Tag) -> str:
     """A property's value as the microdata spec reads it: from an attribute for some elements."""
     attribute = _MICRODATA_VALUE_ATTRIBUTES.get(element.name)
     value = element.get(attribute) if attribute else element.get("content")
-    return " ".join(str(value if value is not None else element.get_text(" ", strip=True)).split())
+    return one_line(str(value if value is not None else element.get_text(" ", strip=True)))
 
 
 def _from_open_graph(soup: BeautifulSoup) -> _Facts | None:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from models.formatting import one_line
 from models.tables import Condition
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces.base import (
@@ -145,7 +146,7 @@ def _listing(item: Mapping[str, Any]) -> ListingData:
     thumbnails = item.get("thumbnails") or []
     return ListingData(
         external_id=item_id,
-        title=" ".join(str(item["name"]).split()),
+        title=one_line(str(item["name"])),
         url=f"https://jp.mercari.com/shops/product/{item_id}" if shop else f"https://jp.mercari.com/item/{item_id}",
         # isNoPrice items carry a placeholder price (9,999,999 yen) that no one can pay.
         price=None if item.get("isNoPrice") else Decimal(str(item["price"])),

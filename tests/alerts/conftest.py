@@ -39,7 +39,7 @@ class Mailbox:
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     delay_seconds: float = 0.0  # a slow server, so that concurrent deliveries overlap
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Envelope) -> str:
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Envelope) -> str:  # noqa: N802  (aiosmtpd calls it so)
         await asyncio.sleep(self.delay_seconds)
         raw = envelope.original_content or b""
         self.messages.append(email.message_from_bytes(raw, policy=default_policy))  # type: ignore[arg-type]

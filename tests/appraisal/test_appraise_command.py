@@ -35,7 +35,7 @@ def verdicts(appraise: Callable[..., Result]) -> dict[str, dict[str, object]]:
     return {str(item["external_id"])[-2:]: item for item in listed}
 
 
-def test_a_listing_well_under_its_comparables_is_a_deal(verdicts) -> None:  # noqa: ANN001
+def test_a_listing_well_under_its_comparables_is_a_deal(verdicts: dict[str, dict[str, object]]) -> None:
     assert verdicts["07"] == {
         "external_id": "400000000007", "title": "Nikon D750 DSLR camera body, low shutter count", "total": "480.00",
         "currency": "USD", "market_price": "647.50", "sample_size": 6,
@@ -43,12 +43,12 @@ def test_a_listing_well_under_its_comparables_is_a_deal(verdicts) -> None:  # no
     }
 
 
-def test_listings_near_or_over_their_market_are_fair_or_above(verdicts) -> None:  # noqa: ANN001
+def test_listings_near_or_over_their_market_are_fair_or_above(verdicts: dict[str, dict[str, object]]) -> None:
     assert verdicts["01"]["verdict"] == "fair"
     assert verdicts["04"]["verdict"] == "above"
 
 
-def test_junk_and_too_good_to_be_true_are_excluded_with_their_reason(verdicts) -> None:  # noqa: ANN001
+def test_junk_and_too_good_to_be_true_are_excluded_with_their_reason(verdicts: dict[str, dict[str, object]]) -> None:
     reasons = {key: verdicts[key]["excluded_reason"] for key in ("08", "09", "10", "11", "12")}
     assert reasons == {"08": "suspicious", "09": "accessory", "10": "for_parts", "11": "placeholder_price",
                        "12": "off_query"}

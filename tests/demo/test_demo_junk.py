@@ -206,7 +206,7 @@ def test_junk_and_reposts_are_the_same_in_every_call_and_process() -> None:
     shown = [listing for moment in moments for listing in catalogue.listings(moment)]
     assert {listing.junk for listing in shown} == {None, *JunkKind} and any(item.reposted_from for item in shown)
     here = fingerprint(moments)
-    catalogue._traits.cache_clear()
+    catalogue._traits.cache_clear()  # noqa: SLF001  (a fresh process would start with it empty)
     assert fingerprint(moments) == here
     script = (
         "import datetime, sys; from tests.demo.test_demo_junk import fingerprint;"

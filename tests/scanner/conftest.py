@@ -38,7 +38,7 @@ class ScriptedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = self.path.split("?")[0]
                 server.hits[path].append(time.monotonic())
                 server.user_agents.append(self.headers.get("User-Agent", ""))
@@ -56,7 +56,7 @@ class ScriptedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            do_POST = do_GET  # noqa: N815
+            do_POST = do_GET  # noqa: N815  (the name http.server looks for)
 
             def log_message(self, *_args: object) -> None:
                 pass

@@ -12,7 +12,7 @@ moment of the upgrade, that is the price every listing had when last seen.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import models.types

@@ -16,7 +16,7 @@ within MARKET_WINDOW_DAYS is no comparable anyway.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 from sqlalchemy.dialects import postgresql
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from models.formatting import one_line
 from models.settings import Settings
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces.base import (
@@ -181,7 +182,7 @@ def _api_listing(item: Mapping[str, Any]) -> ListingData:
         extra["item_group_type"] = item["itemGroupType"]
     return ListingData(
         external_id=item_id,
-        title=" ".join(str(item["title"]).split()),
+        title=one_line(str(item["title"])),
         url=item_url(site, item_id),
         price=Decimal(price["value"]) if price else None,
         currency=price["currency"] if price else site.currency,

@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, ElementFilter, Tag
+from bs4 import BeautifulSoup, Tag
+from bs4.filter import SoupStrainer
 
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces.base import HttpClient, ListingData, SearchQuery, first_sightings
@@ -31,6 +32,7 @@ from scanner.marketplaces.ebay.sites import (
     site_for_host,
 )
 from scanner.marketplaces.prices import Money, parse_price
+from scanner.marketplaces.text import clean_text
 
 #: The hidden "Shop on eBay" card every results page carries links to this item number.
 PLACEHOLDER_ITEM_ID = "123456"
@@ -105,9 +107,12 @@ class _Card:
     sold: bool
 
 
-class _SearchPageParts(ElementFilter):
+class _SearchPageParts(SoupStrainer):
     """Builds only the parts of a results page the parser reads (head, result list, pagination):
-    a page is 1–2 MB of scripts, menus and filters, and skipping them saves a fifth of the parse."""
+    a page is 1–2 MB of scripts, menus and filters, and skipping them saves a fifth of the parse.
+
+    A `SoupStrainer` because that is what `BeautifulSoup(parse_only=…)` takes; both of the hooks
+    the parser calls are its own, so the strainer's matching rules play no part."""
 
     TAGS = frozenset({"title", "link", "meta", "form", "iframe"})
     CLASSES = frozenset(
@@ -119,6 +124,9 @@ class _SearchPageParts(ElementFilter):
             return True
         classes = (attrs or {}).get("class") or ()
         return bool(self.CLASSES.intersection(classes.split() if isinstance(classes, str) else classes))
+
+    def allow_string_creation(self, string: str) -> bool:
+        return True  # text directly under the document is kept, as by any parse
 
 
 def parse_web_page(body: str, *, source_url: str | None, now: datetime) -> WebPage:
@@ -133,7 +141,7 @@ def parse_web_page(body: str, *, source_url: str | None, now: datetime) -> WebPa
         raise ScanError(ErrorClass.MARKUP_CHANGED, "eBay page has no result list (ul.srp-results)")
     rows = []
     for row in results.find_all("li", recursive=False):
-        classes = row.get("class") or []
+        classes = row.get_attribute_list("class")
         if "srp-river-answer--REWRITE_START" in classes:
             break  # what follows "matches fewer words", not the search
         if "s-item" in classes or "s-card" in classes:
@@ -193,14 +201,14 @@ def _page_site(soup: BeautifulSoup, results: Tag, source_url: str | None) -> Eba
 
 
 def _read_card(row: Tag) -> _Card | None:
-    return _read_s_item(row) if "s-item" in (row.get("class") or []) else _read_s_card(row)
+    return _read_s_item(row) if "s-item" in row.get_attribute_list("class") else _read_s_card(row)
 
 
 def _read_s_item(row: Tag) -> _Card | None:
     """The older markup: every field has its own `s-item__*` class."""
     index = _class_index(row)
     link = _first(index, "s-item__link")
-    item_id = _item_id(row.get("data-listingid") or (link.get("href") if link else None))
+    item_id = _item_id(_attribute(row, "data-listingid") or (_attribute(link, "href") if link else None))
     title = _text(_first(index, "s-item__title"), drop={"clipped", "LIGHT_HIGHLIGHT", "s-item__title--tag"})
     if item_id is None or not title:
         return None
@@ -224,7 +232,7 @@ def _read_s_card(row: Tag) -> _Card | None:
     """The newer markup: generic attribute rows whose meaning is in their text."""
     index = _class_index(row)
     link = _first(index, "s-card__link") or row.find("a", href=_ITEM_LINK)
-    item_id = _item_id(row.get("data-listingid") or (link.get("href") if link else None))
+    item_id = _item_id(_attribute(row, "data-listingid") or (_attribute(link, "href") if link else None))
     title = _text(_first(index, "s-card__title"), drop={"clipped", "s-card__new-listing"})
     if item_id is None or not title:
         return None
@@ -338,9 +346,9 @@ def _text(element: Tag | None, *, drop: Set[str] = frozenset()) -> str | None:
     if element is None:
         return None
     for unwanted in element.find_all(True) if drop else ():
-        if not unwanted.decomposed and drop.intersection(unwanted.get("class") or ()):
+        if not unwanted.decomposed and not drop.isdisjoint(unwanted.get_attribute_list("class")):
             unwanted.decompose()
-    return " ".join(element.get_text(" ", strip=True).split()) or None
+    return clean_text(element.get_text(" ", strip=True))
 
 
 def _image(image: Tag | None) -> str | None:
@@ -348,7 +356,13 @@ def _image(image: Tag | None) -> str | None:
     if image is None:
         return None
     for attribute in ("data-src", "data-defer-load", "src"):
-        value = image.get(attribute)
+        value = _attribute(image, attribute)
         if value and value.startswith("http") and "ebaystatic.com" not in value:
-            return str(value)
+            return value
     return None
+
+
+def _attribute(element: Tag, name: str) -> str | None:
+    """A single-valued attribute (`href`, `src`, `data-*`): text, or None when missing."""
+    value = element.get(name)
+    return value if isinstance(value, str) else None
