@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 # uv comes from PyPI, into .venv itself; pyproject.toml's dev group pins the same version, so
 # `uv sync` keeps it (and moves it along with the lock).
 UV_VERSION := 0.13.9
+SOURCES := models scanner dashboard demo_market tests bench typings
 
 .PHONY: run test lint lock migrate worker dashboard bench bench-data clean
 
@@ -29,8 +30,13 @@ run: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style, format, types (mypy --strict) and the huey stubs against huey itself.
 lint: $(STAMP)
-	$(BIN)/ruff check models scanner dashboard tests bench
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/mypy
+	$(BIN)/python -m mypy.stubtest huey --ignore-missing-stub --mypy-config-file pyproject.toml \
+		--allowlist typings/huey/stubtest-allowlist.txt
 
 migrate: $(STAMP)
 	$(BIN)/python -m scanner migrate

@@ -21,12 +21,25 @@ from bench.databases import ServiceMissing
 from bench.machine import describe
 from bench.measure import Figure
 
-SECTIONS = ("deal_quality", "parse_speed", "ingest", "queries", "dispatch", "scan_throughput", "alert_latency", "worker_memory")
+SECTIONS = (
+    "deal_quality",
+    "parse_speed",
+    "ingest",
+    "queries",
+    "dispatch",
+    "scan_throughput",
+    "alert_latency",
+    "worker_memory",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of: {', '.join(SECTIONS)}")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated sections of: {', '.join(SECTIONS)}"
+    )
     parser.add_argument("--no-write", action="store_true", help="print the table without touching docs/performance.md")
     parser.add_argument("--strict", action="store_true", help="exit with 1 when a figure misses its target")
     bench_options.add_arguments(parser)

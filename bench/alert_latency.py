@@ -74,9 +74,11 @@ def run(options: Options) -> list[Figure]:
 def _wait_idle(place: World, scans: int, worker: WorkerProcess) -> None:
     """Until `scans` scans are stored, the queue is empty and no alert waits to be sent."""
     wait_until(
-        lambda: completed_scans(place.engine) >= scans
-        and place.queue.pending_count() == 0
-        and count_pending(place.engine) == 0,
+        lambda: (
+            completed_scans(place.engine) >= scans
+            and place.queue.pending_count() == 0
+            and count_pending(place.engine) == 0
+        ),
         MESSAGE_TIMEOUT_SECONDS,
         "the worker to finish the scan and its alerts",
         worker,

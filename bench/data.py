@@ -181,7 +181,9 @@ class _Listing:
     @property
     def price_percent(self) -> str:
         """Of its family's market price: deals ask 50–84 %, the rest 85–124 %."""
-        return f"(CASE WHEN {self.is_deal} THEN 50 + {_hash(self.i, 7919, 35)} ELSE 85 + {_hash(self.i, 104729, 40)} END)"
+        return (
+            f"(CASE WHEN {self.is_deal} THEN 50 + {_hash(self.i, 7919, 35)} ELSE 85 + {_hash(self.i, 104729, 40)} END)"
+        )
 
     def price_cents(self, market_dollars: str) -> str:
         return f"({market_dollars} * {self.price_percent})"
@@ -316,8 +318,10 @@ class _Writer:
     def matches(self) -> None:
         item = _Listing("id")
         self.connection.execute(
-            text(f"INSERT INTO search_match (search_id, listing_id, first_matched_at) SELECT {item.search}, id, "
-                 "first_seen_at FROM listing"),
+            text(
+                f"INSERT INTO search_match (search_id, listing_id, first_matched_at) SELECT {item.search}, id, "
+                "first_seen_at FROM listing"
+            ),
             self.parameters,
         )
 
@@ -487,10 +491,14 @@ def analyse(engine: Engine) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
-    parser = argparse.ArgumentParser(prog="python -m bench.data", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=settings.database_url,
-                        help="an empty (or new) database; default: the one `make run` uses")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url",
+        default=settings.database_url,
+        help="an empty (or new) database; default: the one `make run` uses",
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the bench's sizes (default 1)")
     arguments = parser.parse_args(argv)
     sizes = Sizes.from_options(Options(sqlite_scale=arguments.scale), scaled=True)
@@ -498,18 +506,25 @@ def main(argv: list[str] | None = None) -> int:
     engine = create_db_engine(arguments.database_url)
     try:
         upgrade(engine)
-        print(f"bench.data: filling {shown} with {sizes.listings:,} listings, {sizes.observations:,} prices, "
-              f"{sizes.deals:,} deals and {sizes.task_logs:,} task logs …", flush=True)
+        print(
+            f"bench.data: filling {shown} with {sizes.listings:,} listings, {sizes.observations:,} prices, "
+            f"{sizes.deals:,} deals and {sizes.task_logs:,} task logs …",
+            flush=True,
+        )
         generated = generate(engine, sizes, picture_base=settings.demo_market_url)
     except NotEmpty as problem:
-        print(f"bench.data: {problem}: delete it (for the default, `rm -r {settings.data_dir}`) or pass "
-              "--database-url", file=sys.stderr)
+        print(
+            f"bench.data: {problem}: delete it (for the default, `rm -r {settings.data_dir}`) or pass --database-url",
+            file=sys.stderr,
+        )
         return 1
     finally:
         engine.dispose()
-    print(f"bench.data: done in {generated.seconds:.0f} s. `make run` (with the same DATA_DIR or DATABASE_URL) "
-          f"shows it on http://localhost:{settings.dashboard_port}: Deals, Price history (“{HISTORY_SEARCH_NAME}”), "
-          "Operations. Searches on live marketplaces are saved paused; those on the demo market keep scanning.")
+    print(
+        f"bench.data: done in {generated.seconds:.0f} s. `make run` (with the same DATA_DIR or DATABASE_URL) "
+        f"shows it on http://localhost:{settings.dashboard_port}: Deals, Price history (“{HISTORY_SEARCH_NAME}”), "
+        "Operations. Searches on live marketplaces are saved paused; those on the demo market keep scanning."
+    )
     return 0
 
 

@@ -99,8 +99,14 @@ def captured_set() -> list[Labeled]:
         for listing in listings:
             label = spec["labels"][listing.external_id]
             labeled.append(
-                Labeled(listing, spec["query"], label["product"],
-                        JunkKind(label["junk"]) if label["junk"] else None, label["condition"], spec["capture"])
+                Labeled(
+                    listing,
+                    spec["query"],
+                    label["product"],
+                    JunkKind(label["junk"]) if label["junk"] else None,
+                    label["condition"],
+                    spec["capture"],
+                )
             )
     return labeled
 
@@ -115,10 +121,19 @@ def demo_set(hours: int = DEMO_HOURS) -> list[Labeled]:
     return [
         Labeled(
             ListingData(
-                external_id=shown.listing_id, title=shown.title, url=f"https://demo.invalid/{shown.listing_id}",
-                price=shown.price, currency="USD", condition=shown.condition_label, shipping=shown.shipping,
+                external_id=shown.listing_id,
+                title=shown.title,
+                url=f"https://demo.invalid/{shown.listing_id}",
+                price=shown.price,
+                currency="USD",
+                condition=shown.condition_label,
+                shipping=shown.shipping,
             ),
-            shown.category, shown.family, shown.junk, shown.condition.value, "demo",
+            shown.category,
+            shown.family,
+            shown.junk,
+            shown.condition.value,
+            "demo",
         )
         for shown in seen.values()
         if shown.status == "active" or shown.price is not None
@@ -138,7 +153,8 @@ def true_medians(labeled: Sequence[Labeled]) -> dict[tuple[str, str | None, str]
 def appraised(labeled: Sequence[Labeled], rules: Rules) -> list[Judged]:
     """Deal Scout's judgement of each listing, the rest of the set standing for the stored market."""
     candidates = [
-        candidate(item.listing, index, classify(item.listing, item.query).for_search) for index, item in enumerate(labeled)
+        candidate(item.listing, index, classify(item.listing, item.query).for_search)
+        for index, item in enumerate(labeled)
     ]
     by_key: dict[tuple[str | None, str], list[Candidate]] = defaultdict(list)
     for one in candidates:
@@ -178,20 +194,31 @@ def _share(hits: int, total: int) -> float:
 
 def quality(labeled: Sequence[Labeled], judged: Sequence[Judged]) -> Quality:
     medians = true_medians(labeled)
-    with_truth = [(item, one, medians[item.truth_group]) for item, one in zip(labeled, judged, strict=True)
-                  if item.junk is None and item.truth_group in medians]
+    with_truth = [
+        (item, one, medians[item.truth_group])
+        for item, one in zip(labeled, judged, strict=True)
+        if item.junk is None and item.truth_group in medians
+    ]
     priced = [(one.market, truth) for _, one, truth in with_truth if one.market is not None]
     within = sum(1 for market, truth in priced if abs(market - truth) <= truth * Decimal("0.2"))
     junk_true = [item.junk is not None for item in labeled]
     junk_said = [one.junk for one in judged]
     found = sum(1 for truth, said in zip(junk_true, junk_said, strict=True) if truth and said)
-    deals = [(item, medians.get(item.truth_group)) for item, one in zip(labeled, judged, strict=True)
-             if one.verdict is Verdict.DEAL]
-    right = sum(1 for item, truth in deals if item.junk is None and truth is not None
-                and (item.listing.total_cost() or 0) <= truth * TRULY_A_DEAL)
+    deals = [
+        (item, medians.get(item.truth_group))
+        for item, one in zip(labeled, judged, strict=True)
+        if one.verdict is Verdict.DEAL
+    ]
+    right = sum(
+        1
+        for item, truth in deals
+        if item.junk is None and truth is not None and (item.listing.total_cost() or 0) <= truth * TRULY_A_DEAL
+    )
     clear = [
-        (item, one) for item, one, truth in with_truth
-        if (total := item.listing.total_cost()) is not None and truth * SUSPICIOUS_FRACTION <= total <= truth * CLEARLY_A_DEAL
+        (item, one)
+        for item, one, truth in with_truth
+        if (total := item.listing.total_cost()) is not None
+        and truth * SUSPICIOUS_FRACTION <= total <= truth * CLEARLY_A_DEAL
     ]
     return Quality(
         market_within=_share(within, len(priced)),
@@ -200,8 +227,13 @@ def quality(labeled: Sequence[Labeled], judged: Sequence[Judged]) -> Quality:
         junk_precision=_share(found, sum(junk_said)),
         deal_precision=_share(right, len(deals)),
         deal_recall=_share(sum(1 for _, one in clear if one.verdict is Verdict.DEAL), len(clear)),
-        counts={"listings": len(labeled), "with true median": len(with_truth), "junk": sum(junk_true),
-                "deals said": len(deals), "clear deals": len(clear)},
+        counts={
+            "listings": len(labeled),
+            "with true median": len(with_truth),
+            "junk": sum(junk_true),
+            "deals said": len(deals),
+            "clear deals": len(clear),
+        },
     )
 
 
@@ -219,9 +251,14 @@ def figures_for(label: str, labeled: Sequence[Labeled], rules: Rules) -> list[Fi
         return f"page-median rule: {value:.0f} %" if value == value else "page-median rule: —"
 
     found = [
-        _figure(f"market price within ±20 % ({label})", label, ours.market_within, 80,
-                f"{ours.market_coverage:.0f} % of listings with a true median got one; {was(before.market_within)}; "
-                f"{counts}"),
+        _figure(
+            f"market price within ±20 % ({label})",
+            label,
+            ours.market_within,
+            80,
+            f"{ours.market_coverage:.0f} % of listings with a true median got one; {was(before.market_within)}; "
+            f"{counts}",
+        ),
         _figure(f"junk recall ({label})", label, ours.junk_recall, 90, was(before.junk_recall)),
         _figure(f"junk precision ({label})", label, ours.junk_precision, 90, was(before.junk_precision)),
     ]
@@ -249,11 +286,17 @@ def misses(labeled: Sequence[Labeled], judged: Sequence[Judged]) -> Iterable[str
         truth = medians.get(item.truth_group)
         total = item.listing.total_cost()
         wrong_junk = (item.junk is not None) != one.junk
-        wrong_market = truth is not None and item.junk is None and one.market is not None \
+        wrong_market = (
+            truth is not None
+            and item.junk is None
+            and one.market is not None
             and abs(one.market - truth) > truth * Decimal("0.2")
+        )
         if wrong_junk or wrong_market:
-            yield (f"{item.source[:24]:24} junk={item.junk or '-'}/{'junk' if one.junk else '-'} "
-                   f"total={total} market={one.market} truth={truth} {one.verdict} | {item.listing.title[:70]}")
+            yield (
+                f"{item.source[:24]:24} junk={item.junk or '-'}/{'junk' if one.junk else '-'} "
+                f"total={total} market={one.market} truth={truth} {one.verdict} | {item.listing.title[:70]}"
+            )
 
 
 def main(argv: Sequence[str] = ()) -> int:

@@ -74,7 +74,10 @@ def ticks(engine: Engine, tasks: Tasks, due: list[int], runs: int) -> Samples:
 
 
 def tick_figure(
-    database: AbstractContextManager[Engine], queue: AbstractContextManager[TaskQueue], backend: str, searches: int,
+    database: AbstractContextManager[Engine],
+    queue: AbstractContextManager[TaskQueue],
+    backend: str,
+    searches: int,
     options: Options,
 ) -> Figure:
     with database as engine, queue as huey, _dispatching_to(engine, huey) as tasks:
@@ -86,8 +89,18 @@ def tick_figure(
 
 def run(options: Options) -> list[Figure]:
     return [
-        tick_figure(databases.postgres(options.postgres, "dispatch"), redis_queue(options.redis, f"bench-dispatch-{uuid.uuid4().hex[:8]}"),
-                    "PostgreSQL + Redis", options.dispatch_searches, options),
-        tick_figure(databases.sqlite(), _sqlite_queue(), "SQLite + SQLite queue",
-                    options.scaled(options.dispatch_searches), options),
+        tick_figure(
+            databases.postgres(options.postgres, "dispatch"),
+            redis_queue(options.redis, f"bench-dispatch-{uuid.uuid4().hex[:8]}"),
+            "PostgreSQL + Redis",
+            options.dispatch_searches,
+            options,
+        ),
+        tick_figure(
+            databases.sqlite(),
+            _sqlite_queue(),
+            "SQLite + SQLite queue",
+            options.scaled(options.dispatch_searches),
+            options,
+        ),
     ]

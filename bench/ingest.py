@@ -133,7 +133,10 @@ def store_all(
     settings = load_settings(data_dir=tempfile.gettempdir(), listing_ended_after_hours=48)
     with Session(engine, expire_on_commit=False) as session:
         searches = {search.id: search for search in session.exec(select(Search))}
-    batches = [(searches[search_ids[number % len(search_ids)]], batch) for number, batch in enumerate(_batches(listings, batch_size))]
+    batches = [
+        (searches[search_ids[number % len(search_ids)]], batch)
+        for number, batch in enumerate(_batches(listings, batch_size))
+    ]
 
     def store_one(job: tuple[Search, Sequence[ListingData]]) -> int:
         search, batch = job
@@ -165,13 +168,17 @@ def _measure(options: Options, database: Callable[[], AbstractContextManager[Eng
         search_ids = databases.create_searches(engine, options.ingest_searches, **DEAL_RULES)
         naive = synthetic(naive_size, start=0)
         naive_first, _ = store_all(engine, naive_store, search_ids, naive, options.ingest_batch)
-        naive_again, _ = store_all(engine, naive_store, search_ids, moved(naive, options.ingest_changed_pct), options.ingest_batch)
+        naive_again, _ = store_all(
+            engine, naive_store, search_ids, moved(naive, options.ingest_changed_pct), options.ingest_batch
+        )
         for block, writers in enumerate(writer_counts, start=1):
             listings = synthetic(size, start=block * 10 * size)
             first, first_overall = store_all(engine, bulk_store, search_ids, listings, options.ingest_batch, writers)
             analyze(engine)  # what autovacuum does within a minute of a load this size
             moved_listings = moved(listings, options.ingest_changed_pct)
-            again, again_overall = store_all(engine, bulk_store, search_ids, moved_listings, options.ingest_batch, writers)
+            again, again_overall = store_all(
+                engine, bulk_store, search_ids, moved_listings, options.ingest_batch, writers
+            )
             how = (
                 f"{size:,} listings in {options.ingest_batch}-listing transactions over "
                 f"{options.ingest_searches} searches, {writers} writer{'s' if writers > 1 else ''}"
@@ -183,7 +190,9 @@ def _measure(options: Options, database: Callable[[], AbstractContextManager[Eng
                 note = f"whole pass {overall:,.0f}/s"
                 ratio = bulk.median / baseline.median
                 if writers == 1:
-                    note += f"; naive ORM {baseline.median:,.0f}/s ({naive_size:,} listings, same process): ×{ratio:.1f}"
+                    note += (
+                        f"; naive ORM {baseline.median:,.0f}/s ({naive_size:,} listings, same process): ×{ratio:.1f}"
+                    )
                 figures.append(
                     Figure(
                         f"ingest, {label}",

@@ -67,7 +67,9 @@ def _history(search_id: int) -> Callable[[Session], history.PriceHistory]:
 def _failure_rates(session: Session) -> tuple[list[ops.MarketplaceStatus], list[ops.MarketplaceFailures]]:
     """The Operations page's marketplace table: the last hour's overview and the last day's rates."""
     now = utcnow()
-    return ops.marketplace_overview(session, now - timedelta(hours=1)), ops.failure_rates(session, now - timedelta(days=1))
+    return ops.marketplace_overview(session, now - timedelta(hours=1)), ops.failure_rates(
+        session, now - timedelta(days=1)
+    )
 
 
 def _operations_snapshot(session: Session) -> tuple[Any, ...]:
@@ -88,8 +90,14 @@ def _scan(generated: Generated) -> list[ObservedListing]:
     observed = []
     for number in range(SCAN_LISTINGS):
         family = stored[number % len(stored)]
-        seen = ListingData(f"scan-{number}", f"{family.name} – scanned", f"https://demo.example/{number}",
-                           family.market_price * Decimal("0.9"), "USD", condition="Used – Good")
+        seen = ListingData(
+            f"scan-{number}",
+            f"{family.name} – scanned",
+            f"https://demo.example/{number}",
+            family.market_price * Decimal("0.9"),
+            "USD",
+            condition="Used – Good",
+        )
         judged = candidate(seen, -1 - number, classify(seen, family.name).for_search)
         observed.append(ObservedListing(-1 - number, "demo", seen, judged, False, None))
     return observed
@@ -106,8 +114,10 @@ def _appraise(generated: Generated) -> Callable[[Session], dict[int, Appraisal]]
 
 
 def _check_appraisals(answer: dict[int, Appraisal]) -> None:
-    _expect(len(answer) == SCAN_LISTINGS and all(one.market is not None for one in answer.values()),
-            "a scanned listing of a stored product got no market price")
+    _expect(
+        len(answer) == SCAN_LISTINGS and all(one.market is not None for one in answer.values()),
+        "a scanned listing of a stored product got no market price",
+    )
 
 
 def _expect(condition: bool, what: str) -> None:
@@ -116,8 +126,10 @@ def _expect(condition: bool, what: str) -> None:
 
 
 def _check_deal_rows(rows: list[deals.DealRow]) -> None:
-    _expect(len(rows) > 0 and all(not row.dismissed and row.listing_status == "active" for row in rows),
-            "the Deals page showed no deals, or dismissed or ended ones")
+    _expect(
+        len(rows) > 0 and all(not row.dismissed and row.listing_status == "active" for row in rows),
+        "the Deals page showed no deals, or dismissed or ended ones",
+    )
 
 
 def _check_first_load(answer: tuple[dict[int, str], deals.DealFacets, list[deals.DealRow]]) -> None:
@@ -128,16 +140,20 @@ def _check_first_load(answer: tuple[dict[int, str], deals.DealFacets, list[deals
 
 def _check_history(expected: int) -> Callable[[history.PriceHistory], None]:
     def check(answer: history.PriceHistory) -> None:
-        _expect(answer.observations == expected and answer.resolution != "raw" and bool(answer.points),
-                f"the busy search charted {answer.observations} prices as {answer.resolution}, expected {expected}")
+        _expect(
+            answer.observations == expected and answer.resolution != "raw" and bool(answer.points),
+            f"the busy search charted {answer.observations} prices as {answer.resolution}, expected {expected}",
+        )
 
     return check
 
 
 def _check_rates(answer: tuple[list[ops.MarketplaceStatus], list[ops.MarketplaceFailures]]) -> None:
     hour, day = answer
-    _expect(sum(item.runs for item in hour) > 0 and sum(item.failures for item in day) > 0,
-            "no scans in the last hour or no failures in the last day")
+    _expect(
+        sum(item.runs for item in hour) > 0 and sum(item.failures for item in day) > 0,
+        "no scans in the last hour or no failures in the last day",
+    )
 
 
 def _check_snapshot(answer: tuple[Any, ...]) -> None:
@@ -148,23 +164,55 @@ def _check_snapshot(answer: tuple[Any, ...]) -> None:
 
 def reads(generated: Generated) -> list[Read]:
     sizes = generated.sizes
-    data = (f"{_count(sizes.listings)} listings, {_count(sizes.observations)} prices, "
-            f"{_count(sizes.searches)} searches, {_count(sizes.deals)} deals")
+    data = (
+        f"{_count(sizes.listings)} listings, {_count(sizes.observations)} prices, "
+        f"{_count(sizes.searches)} searches, {_count(sizes.deals)} deals"
+    )
     logs = f"{_count(sizes.task_logs)} task logs over 30 days"
     return [
-        Read("Deals page: deals query", f"{data}; DealFilter() (best first, 200)", DEALS_TARGET,
-             lambda session: deals.list_deals(session, deals.DealFilter()), _check_deal_rows),
-        Read("Deals page: first load", f"{data}; names + facets + deals", DEALS_TARGET,
-             _deals_first_load, _check_first_load),
-        Read("Price history: one search", f"{_count(sizes.history_observations)} prices in {HISTORY_DAYS} days "
-             f"among {_count(sizes.observations)}; bucketed in SQL", HISTORY_TARGET,
-             _history(generated.history_search_id), _check_history(sizes.history_observations)),
-        Read("Operations: failure rate per marketplace", f"{logs}; last hour + last day", OPERATIONS_TARGET,
-             _failure_rates, _check_rates),
-        Read("Deal rules: appraise a 200-listing scan", f"{data}; comparables of each product by product key, "
-             f"newest {MAX_CANDIDATES} each", APPRAISAL_TARGET, _appraise(generated), _check_appraisals),
-        Read("Operations page: whole snapshot", f"{logs}; rates, error classes, failures, outbox", None,
-             _operations_snapshot, _check_snapshot),
+        Read(
+            "Deals page: deals query",
+            f"{data}; DealFilter() (best first, 200)",
+            DEALS_TARGET,
+            lambda session: deals.list_deals(session, deals.DealFilter()),
+            _check_deal_rows,
+        ),
+        Read(
+            "Deals page: first load",
+            f"{data}; names + facets + deals",
+            DEALS_TARGET,
+            _deals_first_load,
+            _check_first_load,
+        ),
+        Read(
+            "Price history: one search",
+            f"{_count(sizes.history_observations)} prices in {HISTORY_DAYS} days "
+            f"among {_count(sizes.observations)}; bucketed in SQL",
+            HISTORY_TARGET,
+            _history(generated.history_search_id),
+            _check_history(sizes.history_observations),
+        ),
+        Read(
+            "Operations: failure rate per marketplace",
+            f"{logs}; last hour + last day",
+            OPERATIONS_TARGET,
+            _failure_rates,
+            _check_rates,
+        ),
+        Read(
+            "Deal rules: appraise a 200-listing scan",
+            f"{data}; comparables of each product by product key, newest {MAX_CANDIDATES} each",
+            APPRAISAL_TARGET,
+            _appraise(generated),
+            _check_appraisals,
+        ),
+        Read(
+            "Operations page: whole snapshot",
+            f"{logs}; rates, error classes, failures, outbox",
+            None,
+            _operations_snapshot,
+            _check_snapshot,
+        ),
     ]
 
 
@@ -196,6 +244,8 @@ def on_database(database: AbstractContextManager[Engine], backend: str, sizes: S
 
 def run(options: Options) -> list[Figure]:
     return [
-        *on_database(databases.postgres(options.postgres, "queries"), "PostgreSQL", Sizes.from_options(options), options.runs),
+        *on_database(
+            databases.postgres(options.postgres, "queries"), "PostgreSQL", Sizes.from_options(options), options.runs
+        ),
         *on_database(databases.sqlite(), "SQLite", Sizes.from_options(options, scaled=True), options.runs),
     ]

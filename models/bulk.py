@@ -117,7 +117,9 @@ def _as_json(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect) 
 
 
 @lru_cache(maxsize=64)
-def _converters(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+def _converters(
+    table: Table, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
     """Per column that needs one: its type's bind conversion, then decimals and timestamps to text.
     JSON values need none: they travel inside the document as they are."""
     found = []

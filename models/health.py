@@ -77,8 +77,13 @@ class HealthChecker:
         if detailed and db_up:
             self._check_details(found, now)
         status = UNHEALTHY if found.unhealthy else WARNING if found.warnings else OK
-        return {"status": status, **found.body, "warnings": found.warnings, "errors": found.errors,
-                "checked_at": _iso(now)}
+        return {
+            "status": status,
+            **found.body,
+            "warnings": found.warnings,
+            "errors": found.errors,
+            "checked_at": _iso(now),
+        }
 
     def _error(self, error: BaseException) -> str:
         """The error's class and first line, with anything secret masked."""
@@ -96,7 +101,9 @@ class HealthChecker:
         revision, expected = current_revision(self.engine), head_revision()
         if revision != expected:
             found.body["db"] = OUTDATED
-            found.errors["db"] = f"schema at {revision or 'nothing'}, this code needs {expected}: run `python -m scanner migrate`"
+            found.errors["db"] = (
+                f"schema at {revision or 'nothing'}, this code needs {expected}: run `python -m scanner migrate`"
+            )
             found.unhealthy = True
             return False
         found.body["db"] = UP

@@ -77,7 +77,9 @@ def record_success(session: Session, marketplace: str, now: datetime) -> None:
     )
 
 
-def record_failure(session: Session, marketplace: str, error_class: ErrorClass, now: datetime, settings: Settings) -> None:
+def record_failure(
+    session: Session, marketplace: str, error_class: ErrorClass, now: datetime, settings: Settings
+) -> None:
     state = marketplace_state(session, marketplace)
     if error_class in _NOT_THE_MARKETPLACE:
         return

@@ -66,8 +66,11 @@ def evaluate(
     assert total is not None, "evaluate() is only called for priced listings"
     if appraisal.verdict is Verdict.EXCLUDED and appraisal.excluded_reason != SUSPICIOUS:
         return []
-    return [finding for finding in _rules_met(search, item, total, appraisal, alerted, baseline, settings)
-            if finding.reason is DealReason.PRICE_DROP or finding.reason not in alerted.reasons]
+    return [
+        finding
+        for finding in _rules_met(search, item, total, appraisal, alerted, baseline, settings)
+        if finding.reason is DealReason.PRICE_DROP or finding.reason not in alerted.reasons
+    ]
 
 
 def _rules_met(
@@ -138,9 +141,7 @@ def appraise_observed(
     """Listing id → its appraisal against comparables from every stored listing in the window."""
     rules = rules_of(search, settings)
     since = now - timedelta(days=settings.market_window_days)
-    products = [
-        (item.candidate.identity.key, item.candidate.currency) for item in items if item.candidate.identity.key
-    ]
+    products = [(item.candidate.identity.key, item.candidate.currency) for item in items if item.candidate.identity.key]
     pools = {product: Pool(candidates) for product, candidates in stored_candidates(session, products, since).items()}
     nothing = Pool(())  # a title without a product key has no comparables
     return {
@@ -193,8 +194,12 @@ def find_deals(
     findings: dict[tuple[int, DealReason, Decimal], Finding] = {}
     for item in buyable:
         found = evaluate(
-            search, item, appraisals[item.listing_id], alerted.get(item.listing_id, AlertHistory()),
-            baseline=baseline, settings=settings,
+            search,
+            item,
+            appraisals[item.listing_id],
+            alerted.get(item.listing_id, AlertHistory()),
+            baseline=baseline,
+            settings=settings,
         )
         for finding in found:
             findings.setdefault((item.listing_id, finding.reason, finding.level), finding)

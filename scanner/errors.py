@@ -25,9 +25,7 @@ class ErrorClass(StrEnum):
     INTERNAL = "internal"  # a bug of ours; the traceback is logged
 
 
-TRANSIENT = frozenset(
-    {ErrorClass.RATE_LIMITED, ErrorClass.SERVER_ERROR, ErrorClass.TIMEOUT, ErrorClass.CONNECTION}
-)
+TRANSIENT = frozenset({ErrorClass.RATE_LIMITED, ErrorClass.SERVER_ERROR, ErrorClass.TIMEOUT, ErrorClass.CONNECTION})
 
 
 class ScanError(Exception):

@@ -70,7 +70,9 @@ def serve_health(checker: HealthChecker, port: int, host: str = "0.0.0.0") -> He
         log.warning(
             "health and metrics NOT served: cannot listen on %s:%s (%s); this worker carries on without "
             "them (another worker on this machine probably has the port; set HEALTH_PORT per worker)",
-            host, port, error.strerror or error,
+            host,
+            port,
+            error.strerror or error,
         )
         return None
     threading.Thread(target=server.serve_forever, name="health-server", daemon=True).start()

@@ -69,7 +69,9 @@ def register_pruning(queue: Huey, settings: Settings, engine: Engine) -> PruneOl
         pruned = prune(engine, settings)
         log.info(
             "housekeeping: pruned %d task logs, %d sent notifications, %d stale worker heartbeats",
-            pruned.task_logs, pruned.notifications, pruned.heartbeats,
+            pruned.task_logs,
+            pruned.notifications,
+            pruned.heartbeats,
         )
         return asdict(pruned)
 

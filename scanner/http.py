@@ -34,7 +34,13 @@ MAX_RETRY_AFTER_SECONDS = 60.0
 ROBOTS_TTL_SECONDS = 3600.0
 # A captcha or bot wall: a challenge widget's marker anywhere in the page, or a title asking for one.
 _CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"cf-challenge", b"challenges.cloudflare.com", b"captcha-delivery")
-_CHALLENGE_TITLES = (b"pardon our interruption", b"are you a robot", b"attention required", b"robot check", b"security check")
+_CHALLENGE_TITLES = (
+    b"pardon our interruption",
+    b"are you a robot",
+    b"attention required",
+    b"robot check",
+    b"security check",
+)
 _TITLE = re.compile(rb"<title>([^<]*)")
 _CHALLENGE_SCAN_BYTES = 200_000
 # What an unreadable robots.txt means (RFC 9309 §2.3.1): a 4xx has no rules, a 5xx or no answer keeps us out.

@@ -17,7 +17,9 @@ from sqlmodel import and_, case, col, select
 from models.tables import Listing, SearchMatch
 
 
-def per_match(search_id: int | ColumnElement[int], value: ColumnElement[Any], *conditions: ColumnElement[bool]) -> Subquery:
+def per_match(
+    search_id: int | ColumnElement[int], value: ColumnElement[Any], *conditions: ColumnElement[bool]
+) -> Subquery:
     """One row per listing the search matched: column `value` holds the listing's `value` when it
     meets `conditions`, NULL otherwise."""
     looked_up = (

@@ -42,12 +42,17 @@ from models.types import utcnow
 disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus-client leaves it unannotated
 
 SCANS = Counter(
-    "deal_scout_scans", "Marketplace scans by outcome (one per search and marketplace).",
-    ["marketplace", "status"], registry=None,
+    "deal_scout_scans",
+    "Marketplace scans by outcome (one per search and marketplace).",
+    ["marketplace", "status"],
+    registry=None,
 )
 SCAN_DURATION = Histogram(
-    "deal_scout_scan_duration_seconds", "Time one marketplace scan of one search took.",
-    ["marketplace"], buckets=(0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300), registry=None,
+    "deal_scout_scan_duration_seconds",
+    "Time one marketplace scan of one search took.",
+    ["marketplace"],
+    buckets=(0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300),
+    registry=None,
 )
 LISTINGS_FOUND = Counter(
     "deal_scout_scan_listings_found", "Listings returned by marketplaces.", ["marketplace"], registry=None

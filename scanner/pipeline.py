@@ -124,7 +124,9 @@ def _upsert_listings(session: Session, rows: list[dict[str, object]]) -> dict[st
         also_set=_REMEMBER_PRICE,
         returning=(col(Listing.id), col(Listing.external_id), col(Listing.previous_price), col(Listing.first_seen_at)),
     )
-    return {external_id: _Upserted(listing_id, previous, first) for listing_id, external_id, previous, first in upserted}
+    return {
+        external_id: _Upserted(listing_id, previous, first) for listing_id, external_id, previous, first in upserted
+    }
 
 
 def _matched_before(session: Session, search_id: int, listing_ids: Iterable[int]) -> set[int]:
@@ -208,7 +210,9 @@ def store_listings(
     outcome.kept = len(kept)
     if kept:
         junk = {item.external_id: classify(item, search.query) for item in kept}
-        intrinsic = {item.external_id: candidate(item, item.external_id, junk[item.external_id].listing) for item in kept}
+        intrinsic = {
+            item.external_id: candidate(item, item.external_id, junk[item.external_id].listing) for item in kept
+        }
         rows = [_listing_row(marketplace, item, intrinsic[item.external_id], now) for item in kept]
         upserted = _upsert_listings(session, rows)
         ids = {external_id: row.listing_id for external_id, row in upserted.items()}

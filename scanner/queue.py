@@ -82,9 +82,7 @@ class Tasks:
 def make_huey(settings: Settings, name: str = QUEUE_NAME) -> TaskQueue:
     """A queue on the configured storage, with no tasks registered yet."""
     if settings.redis_url:
-        return TaskQueue(
-            name, storage_class=PriorityRedisBatchStorage, url=settings.redis_url, results=False, utc=True
-        )
+        return TaskQueue(name, storage_class=PriorityRedisBatchStorage, url=settings.redis_url, results=False, utc=True)
     settings.ensure_data_dir()
     return TaskQueue(
         name, storage_class=SqliteStorage, filename=str(settings.huey_sqlite_path), results=False, utc=True, timeout=30

@@ -62,8 +62,11 @@ def link_reposts(
             (
                 Repost(row.id, Decimal(row.total))
                 for row in earlier[product]
-                if row.marketplace == marketplace and row.seller == item.seller and row.seen_before
-                and row.id != listing_id and _same_ad(item.title, total, row.title, Decimal(row.total))
+                if row.marketplace == marketplace
+                and row.seller == item.seller
+                and row.seen_before
+                and row.id != listing_id
+                and _same_ad(item.title, total, row.title, Decimal(row.total))
             ),
             None,
         )

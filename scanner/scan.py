@@ -164,19 +164,23 @@ def _scan_marketplace(
         if history.done:
             return
         gate = breaker.check(session, marketplace, now, settings)
-        log_id = session.connection().execute(
-            insert(TaskLog)
-            .values(
-                task_name=TASK_NAME,
-                task_id=summary.task_id,
-                search_id=summary.search_id,
-                marketplace=marketplace,
-                status=TaskStatus.RUNNING if gate.allowed else TaskStatus.SKIPPED,
-                error=None if gate.allowed else gate.reason,
-                created_at=now,
+        log_id = (
+            session.connection()
+            .execute(
+                insert(TaskLog)
+                .values(
+                    task_name=TASK_NAME,
+                    task_id=summary.task_id,
+                    search_id=summary.search_id,
+                    marketplace=marketplace,
+                    status=TaskStatus.RUNNING if gate.allowed else TaskStatus.SKIPPED,
+                    error=None if gate.allowed else gate.reason,
+                    created_at=now,
+                )
+                .returning(col(TaskLog.id))
             )
-            .returning(col(TaskLog.id))
-        ).scalar_one()
+            .scalar_one()
+        )
     assert log_id is not None  # the primary key the database just assigned
     if not gate.allowed:
         logger.info("skipped: %s", gate.reason)
@@ -223,10 +227,20 @@ def _scan_marketplace(
     summary.add(outcome)
     logger.info(
         "stored %d of %d listings: %d new, %d price changes, %d ended, %d deals",
-        outcome.kept, outcome.found, outcome.new, outcome.price_changes, outcome.ended, len(outcome.deals),
+        outcome.kept,
+        outcome.found,
+        outcome.new,
+        outcome.price_changes,
+        outcome.ended,
+        len(outcome.deals),
     )
     metrics.record_scan(
-        marketplace, TaskStatus.SUCCESS.value, time.monotonic() - started, outcome.found, outcome.new, outcome.price_changes
+        marketplace,
+        TaskStatus.SUCCESS.value,
+        time.monotonic() - started,
+        outcome.found,
+        outcome.new,
+        outcome.price_changes,
     )
 
 
@@ -236,5 +250,10 @@ def _record_failure(
     with session_scope(engine) as session:
         breaker.record_failure(session, marketplace, failure.error_class, utcnow(), settings)
         _finish_log(
-            session, log_id, TaskStatus.FAILED, started, error_class=failure.error_class.value, error=str(failure.args[0])
+            session,
+            log_id,
+            TaskStatus.FAILED,
+            started,
+            error_class=failure.error_class.value,
+            error=str(failure.args[0]),
         )

@@ -24,7 +24,16 @@ WORKER_API = "scanner.api"
 #: What importing the worker's public API may load of the worker (the queue and the task names).
 WORKER_MODULES_A_PAGE_MAY_LOAD = {"scanner", "scanner.api", "scanner.queue", "scanner.tasks"}
 #: Adapters turn pages into listings; storing them is someone else's job.
-STORAGE = ("models.db", "models.bulk", "models.crud", "models.queries", "sqlalchemy", "sqlmodel", "psycopg", "scanner.quota")
+STORAGE = (
+    "models.db",
+    "models.bulk",
+    "models.crud",
+    "models.queries",
+    "sqlalchemy",
+    "sqlmodel",
+    "psycopg",
+    "scanner.quota",
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +87,11 @@ def test_appraisal_is_pure(graph: grimp.ImportGraph) -> None:
 
 
 def test_only_the_command_line_imports_the_commands(graph: grimp.ImportGraph) -> None:
-    imports = [(a, b) for a, b in _direct_imports(graph, "scanner") if not a.startswith(("scanner.commands", "scanner.cli", "scanner.__main__"))]
+    imports = [
+        (a, b)
+        for a, b in _direct_imports(graph, "scanner")
+        if not a.startswith(("scanner.commands", "scanner.cli", "scanner.__main__"))
+    ]
     assert _crossing(imports, ("scanner.commands", "scanner.cli")) == []
 
 

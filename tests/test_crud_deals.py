@@ -20,8 +20,13 @@ def test_dismissing_marks_only_the_chosen_deals(session: Session) -> None:
         listing = Listing(marketplace="demo", external_id=str(number), title="t", url="http://x/1", price=Decimal(5))
         session.add(listing)
         session.flush()
-        deal = Deal(search_id=search.id, listing_id=listing.id, reason=DealReason.TARGET_PRICE,
-                    total_price=Decimal(5), currency="USD")
+        deal = Deal(
+            search_id=search.id,
+            listing_id=listing.id,
+            reason=DealReason.TARGET_PRICE,
+            total_price=Decimal(5),
+            currency="USD",
+        )
         session.add(deal)
         deals.append(deal)
     session.commit()

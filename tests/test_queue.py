@@ -87,8 +87,16 @@ def test_a_batch_keeps_its_order_behind_higher_priority_work(queue: Huey) -> Non
 
 def test_the_dashboard_api_loads_neither_the_scanner_nor_the_alerts() -> None:
     loaded = subprocess.run(
-        [sys.executable, "-c", "import scanner.api, sys; print(' '.join(m for m in sys.modules if m.startswith('scanner')))"],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import scanner.api, sys; print(' '.join(m for m in sys.modules if m.startswith('scanner')))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout.split()
     assert set(loaded) <= {"scanner", "scanner.api", "scanner.queue", "scanner.tasks"}
 
@@ -110,7 +118,10 @@ def test_a_rescan_through_the_api_is_taken_before_the_sweep(api_settings: Settin
     worker_queue = Worker(api_settings).queue  # what a worker process with these settings consumes
     first = worker_queue.dequeue()
     assert first is not None and (first.id, first.name, first.args, first.priority) == (
-        task_id, "scan_search", (3, False), RESCAN_PRIORITY
+        task_id,
+        "scan_search",
+        (3, False),
+        RESCAN_PRIORITY,
     )
     assert first.retries == api_settings.scan_retries
 

@@ -43,8 +43,12 @@ def test_a_fresh_install_fills_with_demo_listings_and_stops_on_ctrl_c(tmp_path: 
         "RATE_LIMIT_PER_MINUTE": "600",
     }
     up = subprocess.Popen(
-        [sys.executable, "-m", "scanner", "up"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [sys.executable, "-m", "scanner", "up"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -55,9 +59,12 @@ def test_a_fresh_install_fills_with_demo_listings_and_stops_on_ctrl_c(tmp_path: 
         assert _count(database, "search") == 2
         with urllib.request.urlopen(f"http://127.0.0.1:{dashboard_port}/_stcore/health", timeout=10) as response:
             assert response.status == 200
-        children = [int(pid) for pid in subprocess.run(
-            ["pgrep", "-P", str(up.pid)], capture_output=True, text=True, check=True
-        ).stdout.split()]
+        children = [
+            int(pid)
+            for pid in subprocess.run(
+                ["pgrep", "-P", str(up.pid)], capture_output=True, text=True, check=True
+            ).stdout.split()
+        ]
         assert len(children) == 3  # demo market, worker, dashboard
         up.send_signal(signal.SIGINT)
         output, _ = up.communicate(timeout=30)

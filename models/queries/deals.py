@@ -250,14 +250,15 @@ def deal_comparables(session: Session, deal_id: int) -> list[Comparable]:
     rows = read_rows(
         session,
         sa.select(
-            col(Listing.id), col(Listing.title), col(Listing.url), col(Listing.marketplace),
-            LISTING_TOTAL.label("total"), col(Listing.currency),
+            col(Listing.id),
+            col(Listing.title),
+            col(Listing.url),
+            col(Listing.marketplace),
+            LISTING_TOTAL.label("total"),
+            col(Listing.currency),
         ).where(col(Listing.id).in_(ids)),
     ).all()
-    found = [
-        Comparable(row.id, row.title, row.url, row.marketplace, row.total, row.currency)
-        for row in rows
-    ]
+    found = [Comparable(row.id, row.title, row.url, row.marketplace, row.total, row.currency) for row in rows]
     return sorted(found, key=lambda item: (item.total_price is None, item.total_price or 0, item.listing_id))
 
 
@@ -268,9 +269,16 @@ def excluded_listings(
     first. For-parts listings count as found, not excluded, for searches that ask for them."""
     query = (
         sa.select(
-            col(SearchMatch.search_id), sa.label("search_name", col(Search.name)), col(SearchMatch.listing_id),
-            col(SearchMatch.junk), col(SearchMatch.first_matched_at), col(Listing.title), col(Listing.url),
-            col(Listing.marketplace), LISTING_TOTAL.label("total"), col(Listing.currency),
+            col(SearchMatch.search_id),
+            sa.label("search_name", col(Search.name)),
+            col(SearchMatch.listing_id),
+            col(SearchMatch.junk),
+            col(SearchMatch.first_matched_at),
+            col(Listing.title),
+            col(Listing.url),
+            col(Listing.marketplace),
+            LISTING_TOTAL.label("total"),
+            col(Listing.currency),
         )
         .join(Listing, col(Listing.id) == col(SearchMatch.listing_id))
         .join(Search, col(Search.id) == col(SearchMatch.search_id))

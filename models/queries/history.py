@@ -184,8 +184,12 @@ def _raw_points(session: Session, prices: _SearchPrices, max_points: int) -> lis
         session,
         prices.read(
             sa.select(
-                col(PriceObservation.observed_at), col(PriceObservation.price), col(PriceObservation.currency),
-                listing.id, listing.title, listing.marketplace,
+                col(PriceObservation.observed_at),
+                col(PriceObservation.price),
+                col(PriceObservation.currency),
+                listing.id,
+                listing.title,
+                listing.marketplace,
             )
         )
         .order_by(col(PriceObservation.observed_at).desc(), col(PriceObservation.id).desc())

@@ -207,4 +207,6 @@ def _deliver_digest(
             notification.last_error = None
         report.sent += len(notifications)
         report.emails += 1
-        log.info("sent alert digest with %d deal(s) of %d search(es) to %s", len(notifications), len(searches), recipient)
+        log.info(
+            "sent alert digest with %d deal(s) of %d search(es) to %s", len(notifications), len(searches), recipient
+        )

@@ -126,7 +126,7 @@ def normalize(title: str) -> str:
 
 
 def _unaccented(char: str) -> str:
-    """"é" → "e", "ü" → "u"; other scripts as they are (a kana's voicing mark is no accent)."""
+    """ "é" → "e", "ü" → "u"; other scripts as they are (a kana's voicing mark is no accent)."""
     return "".join(part for part in unicodedata.normalize("NFD", char) if not unicodedata.combining(part))
 
 

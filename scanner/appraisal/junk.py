@@ -114,7 +114,7 @@ def _mentions(word: str, words: frozenset[str]) -> bool:
 
 
 def _kind_is_modifier(core_words: list[str], kind: str) -> bool:
-    """"guitar amplifier", "toy guitar": the kind names what another product is for or like."""
+    """ "guitar amplifier", "toy guitar": the kind names what another product is for or like."""
     for position, word in enumerate(core_words):
         if word != kind:
             continue
@@ -177,9 +177,12 @@ def classify(listing: ListingData, query: str | None) -> Junk:
         return Junk(JunkKind.FOR_PARTS, JunkKind.FOR_PARTS)
     says = _title_says(title)
     rest = (
-        JunkKind.PLACEHOLDER_PRICE if is_placeholder(listing.price)
-        else JunkKind.WANTED if says.wanted
-        else JunkKind.BUNDLE if says.bundle
+        JunkKind.PLACEHOLDER_PRICE
+        if is_placeholder(listing.price)
+        else JunkKind.WANTED
+        if says.wanted
+        else JunkKind.BUNDLE
+        if says.bundle
         else None
     )
     intrinsic = JunkKind.ACCESSORY if says.accessory else rest

@@ -30,7 +30,9 @@ def candidate(listing: ListingData, ref: int | str, junk: JunkKind | None) -> Ca
     )
 
 
-def appraise_page(listings: Sequence[ListingData], query: str | None, rules: Rules) -> list[tuple[Candidate, Appraisal]]:
+def appraise_page(
+    listings: Sequence[ListingData], query: str | None, rules: Rules
+) -> list[tuple[Candidate, Appraisal]]:
     """Each listing of a page judged with the page itself as the whole market, in page order."""
     candidates = [candidate(listing, listing.external_id, classify(listing, query).for_search) for listing in listings]
     pool = Pool(candidates)

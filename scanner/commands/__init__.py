@@ -7,10 +7,14 @@ commands and never the other way round.
 from __future__ import annotations
 
 import argparse
-from typing import TypeAlias
+from typing import Any, Protocol
 
-#: What `ArgumentParser.add_subparsers()` returns; typeshed names it only by its private class.
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # noqa: SLF001  (no public name)
+
+class Commands(Protocol):
+    """What a command group needs of `ArgumentParser.add_subparsers()`'s result (whose class
+    argparse keeps private): a way to add its own sub-parser."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
 
 
 class UsageError(Exception):

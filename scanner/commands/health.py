@@ -14,7 +14,8 @@ from scanner.commands import Commands
 def register(commands: Commands) -> None:
     parser = commands.add_parser("health", help="check database, Redis, queue, workers and SMTP; exit 1 if unhealthy")
     parser.add_argument(
-        "--detailed", action="store_true",
+        "--detailed",
+        action="store_true",
         help="add per-marketplace breaker and failure rate, alert outbox, workers, and an SMTP probe",
     )
     parser.set_defaults(handler=run)

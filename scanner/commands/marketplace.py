@@ -38,7 +38,9 @@ def register(commands: Commands) -> None:
 def pause_marketplace(args: argparse.Namespace) -> int:
     with session_scope(get_engine(get_settings())) as session:
         operations.pause_marketplace(session, args.name, args.reason, utcnow())
-    print(f"{args.name}: paused ({args.reason}); scans of it are logged as skipped until `marketplace resume {args.name}`")
+    print(
+        f"{args.name}: paused ({args.reason}); scans of it are logged as skipped until `marketplace resume {args.name}`"
+    )
     return 0
 
 

@@ -32,8 +32,14 @@ def register(commands: Commands) -> None:
     add = actions.add_parser("add", help="save a new search and print its id")
     add.add_argument("--name", required=True)
     add.add_argument("--query", required=True, help="keywords (for jsonld: the product URL)")
-    add.add_argument("--marketplace", dest="marketplaces", action="append", required=True,
-                     choices=[m.value for m in Marketplace], help="repeat for several")
+    add.add_argument(
+        "--marketplace",
+        dest="marketplaces",
+        action="append",
+        required=True,
+        choices=[m.value for m in Marketplace],
+        help="repeat for several",
+    )
     add.add_argument("--min-price", type=parse_money)
     add.add_argument("--max-price", type=parse_money)
     add.add_argument("--target-price", type=parse_money, help="alert when the total price is at or under this")
@@ -45,12 +51,19 @@ def register(commands: Commands) -> None:
     add.add_argument("--radius", dest="radius_miles", type=int, help="miles")
     add.add_argument("--email", dest="alert_recipients", action="append", default=[], help="alert recipient; repeat")
     add.add_argument("--interval", dest="interval_minutes", type=int, help="minutes between scans")
-    add.add_argument("--market-discount", dest="market_discount_pct", type=parse_money,
-                     help="alert when this %% under the market price")
+    add.add_argument(
+        "--market-discount",
+        dest="market_discount_pct",
+        type=parse_money,
+        help="alert when this %% under the market price",
+    )
     add.add_argument("--price-drop", dest="price_drop_pct", type=parse_money, help="alert on a price drop of this %%")
     add.add_argument("--alert-new", dest="alert_new_listings", action="store_true", help="alert on every new listing")
-    add.add_argument("--include-for-parts", action="store_true",
-                     help="for repairers: broken, for-parts listings can be deals (judged against each other)")
+    add.add_argument(
+        "--include-for-parts",
+        action="store_true",
+        help="for repairers: broken, for-parts listings can be deals (judged against each other)",
+    )
     add.set_defaults(handler=add_search)
 
     listing = actions.add_parser("list", help="print saved searches")

@@ -86,8 +86,13 @@ def show_failed(args: argparse.Namespace) -> int:
     print_table(
         ["marketplace", "error class", "count", "last", "example"],
         [
-            [group.marketplace or "-", group.error_class or "-", group.count, ago(group.last_at, now),
-             _shorten(group.example)]
+            [
+                group.marketplace or "-",
+                group.error_class or "-",
+                group.count,
+                ago(group.last_at, now),
+                _shorten(group.example),
+            ]
             for group in groups
         ],
         empty="no failed tasks in this window",
@@ -97,8 +102,14 @@ def show_failed(args: argparse.Namespace) -> int:
         print_table(
             ["when", "task", "search", "marketplace", "error class", "task id"],
             [
-                [ago(task.created_at, now), task.task_name, f"{task.search_id} {task.search_name or ''}".strip()
-                 if task.search_id else "-", task.marketplace or "-", task.error_class or "-", task.task_id or "-"]
+                [
+                    ago(task.created_at, now),
+                    task.task_name,
+                    f"{task.search_id} {task.search_name or ''}".strip() if task.search_id else "-",
+                    task.marketplace or "-",
+                    task.error_class or "-",
+                    task.task_id or "-",
+                ]
                 for task in recent
             ],
             empty="",
@@ -118,8 +129,14 @@ def show_slow(args: argparse.Namespace) -> int:
     print_table(
         ["search", "name", "scans", "avg s", "max s", "last scan"],
         [
-            [timing.search_id, timing.name or "(deleted)", timing.scans, f"{timing.avg_seconds:.1f}",
-             f"{timing.max_seconds:.1f}", ago(timing.last_at, now)]
+            [
+                timing.search_id,
+                timing.name or "(deleted)",
+                timing.scans,
+                f"{timing.avg_seconds:.1f}",
+                f"{timing.max_seconds:.1f}",
+                ago(timing.last_at, now),
+            ]
             for timing in timings
         ],
         empty="no finished scans in this window",

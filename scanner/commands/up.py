@@ -58,8 +58,15 @@ def _children(settings: Settings) -> dict[str, list[str]]:
     children = {
         "worker": [python, "-m", "scanner", "worker"],
         "dashboard": [
-            python, "-m", "streamlit", "run", "dashboard/app.py",
-            "--server.port", str(settings.dashboard_port), "--server.headless", "true",
+            python,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard/app.py",
+            "--server.port",
+            str(settings.dashboard_port),
+            "--server.headless",
+            "true",
         ],
     }
     if urlsplit(settings.demo_market_url).hostname in LOCAL_HOSTS:
@@ -74,7 +81,9 @@ def seed_examples(settings: Settings) -> int:
             return 0
         for example in EXAMPLE_SEARCHES:
             data = {**example, "interval_minutes": max(settings.min_scan_interval_minutes, 5)}
-            crud.create_search(session, SearchInput.parse(data, min_interval_minutes=settings.min_scan_interval_minutes))
+            crud.create_search(
+                session, SearchInput.parse(data, min_interval_minutes=settings.min_scan_interval_minutes)
+            )
     return len(EXAMPLE_SEARCHES)
 
 

@@ -34,9 +34,7 @@ POLL_MAX_DELAY_SECONDS = 1.0
 def register(commands: Commands) -> None:
     parser = commands.add_parser("worker", help="run the background worker (Huey consumer, health and metrics)")
     parser.add_argument("--threads", type=int, help="worker threads (default: WORKER_THREADS)")
-    parser.add_argument(
-        "--health-port", type=int, help="port for /health and /metrics (default: HEALTH_PORT)"
-    )
+    parser.add_argument("--health-port", type=int, help="port for /health and /metrics (default: HEALTH_PORT)")
     parser.set_defaults(handler=run)
 
 
@@ -64,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
     worker = Worker(settings, threads=args.threads)
     heartbeat = Heartbeat(worker.engine, worker.threads)
     heartbeat.start()
-    server = serve_health(HealthChecker(settings, worker.engine, worker.queue), args.health_port or settings.health_port)
+    server = serve_health(
+        HealthChecker(settings, worker.engine, worker.queue), args.health_port or settings.health_port
+    )
     consumer = create_consumer(worker.queue, worker.threads, settings)
     try:
         consumer.run()

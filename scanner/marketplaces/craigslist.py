@@ -353,6 +353,3 @@ def _page_url(soup: BeautifulSoup) -> str | None:
         return str(link["href"])
     og_url = soup.find("meta", property="og:url", content=True)
     return str(og_url["content"]) if og_url is not None else None
-
-
-

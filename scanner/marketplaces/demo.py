@@ -51,8 +51,6 @@ def _markup_changed(message: str) -> ScanError:
     return ScanError(ErrorClass.MARKUP_CHANGED, message)
 
 
-
-
 def condition_value(text: str | None) -> str | None:
     """`Used – Good` → `used`: the `Condition` value a search filters on."""
     if text is None:

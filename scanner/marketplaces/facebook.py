@@ -358,8 +358,6 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-
-
 def _decimal(value: Any) -> Decimal | None:
     """A finite amount, or None ("NaN" and "Infinity" parse as decimals but are no price)."""
     try:

@@ -28,7 +28,10 @@ def test_a_deal_card_shows_what_a_buyer_needs(shop, session, settings, now, engi
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
     assert f'<img src="{bargain.image_url}"' in html
-    assert f'<a href="{bargain.url}" style="color:#0b57d0;text-decoration:none;">Nintendo Switch OLED white, boxed</a>' in html
+    assert (
+        f'<a href="{bargain.url}" style="color:#0b57d0;text-decoration:none;">Nintendo Switch OLED white, boxed</a>'
+        in html
+    )
     for shown in (
         "$578",
         "incl. $18 shipping",
@@ -68,7 +71,9 @@ def test_a_hostile_listing_arrives_as_text_and_its_links_are_dropped(
     assert "<script" not in html and "<svg" not in html and "javascript:" not in html and "data:" not in html
     assert "<img" not in html and "<a " not in html
     assert message["Bcc"] is None
-    subject = "Switch OLED: Nintendo Switch OLED <script>alert(1)</script> Bcc: victim@example.com — $100, under your target"
+    subject = (
+        "Switch OLED: Nintendo Switch OLED <script>alert(1)</script> Bcc: victim@example.com — $100, under your target"
+    )
     assert message["Subject"].split() == subject.split()
     assert "<script>alert(1)</script>" in message.get_body(("plain",)).get_content()
 
@@ -82,7 +87,10 @@ def test_a_listing_that_is_a_deal_for_two_reasons_is_shown_once_with_both(shop, 
     notifications = list(session.exec(select(Notification).order_by(Notification.id)))
 
     message = build_digest(
-        notifications, search_names={search.id: search.name}, recipient="ana@example.com", sender="a@scout.example",
+        notifications,
+        search_names={search.id: search.name},
+        recipient="ana@example.com",
+        sender="a@scout.example",
         now=now,
     )
 
@@ -108,7 +116,10 @@ def test_the_digest_is_dated_in_utc(shop, session, settings, now) -> None:
 
     sent_at = datetime(2025, 6, 2, 8, 30, tzinfo=UTC)
     message = build_digest(
-        notifications, search_names={search.id: search.name}, recipient="a@x.example", sender="s@x.example",
+        notifications,
+        search_names={search.id: search.name},
+        recipient="a@x.example",
+        sender="s@x.example",
         now=sent_at,
     )
 

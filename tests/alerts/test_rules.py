@@ -41,7 +41,9 @@ def test_the_market_is_every_stored_listing_of_the_same_product_in_the_window(sh
     shop.listing(search, "6", title="Nintendo 3DS XL")
     bargain = shop.listing(search, "150")
 
-    deal = below_market(find_deals(session, search, [shop.observe(bargain)], baseline=False, now=now, settings=settings))
+    deal = below_market(
+        find_deals(session, search, [shop.observe(bargain)], baseline=False, now=now, settings=settings)
+    )
 
     assert (deal.market_price, deal.sample_size) == (Decimal("250"), 5)
     assert sorted(deal.comparables or []) == sorted(listing.id for listing in comparables)
@@ -53,7 +55,9 @@ def test_outliers_are_trimmed_before_the_median(shop, session, settings, now) ->
     shop.history(search, "240", "250", "260", "270", "9000")  # a typo'd price far outside the fences
     bargain = shop.listing(search, "190")
 
-    deal = below_market(find_deals(session, search, [shop.observe(bargain)], baseline=False, now=now, settings=settings))
+    deal = below_market(
+        find_deals(session, search, [shop.observe(bargain)], baseline=False, now=now, settings=settings)
+    )
 
     assert (deal.market_price, deal.sample_size) == (Decimal("255"), 4)
 
@@ -62,11 +66,16 @@ def test_the_market_confidence_falls_with_a_wide_spread(shop, session, settings,
     tight, wide = shop.search(market_discount_pct=Decimal("20")), shop.search(market_discount_pct=Decimal("20"))
     shop.history(tight, "248", "250", "252", "250")
     shop.history(wide, "150", "200", "300", "350", title="Nintendo Switch OLED console 64gb")
-    deals_tight = find_deals(session, tight, [shop.observe(shop.listing(tight, "150"))], baseline=False, now=now,
-                             settings=settings)
+    deals_tight = find_deals(
+        session, tight, [shop.observe(shop.listing(tight, "150"))], baseline=False, now=now, settings=settings
+    )
     deals_wide = find_deals(
-        session, wide, [shop.observe(shop.listing(wide, "100", title="Nintendo Switch OLED console 64gb"))],
-        baseline=False, now=now, settings=settings,
+        session,
+        wide,
+        [shop.observe(shop.listing(wide, "100", title="Nintendo Switch OLED console 64gb"))],
+        baseline=False,
+        now=now,
+        settings=settings,
     )
 
     assert below_market(deals_tight).confidence > below_market(deals_wide).confidence
@@ -288,8 +297,9 @@ def test_every_new_low_alerts_and_a_return_to_an_alerted_level_does_not(shop, se
     found = []
     for minutes, (price, previous) in enumerate(scans):
         seen = shop.observe(listing, price=Decimal(price), previous_total=previous)
-        found += find_deals(session, search, [seen], baseline=False, now=now + timedelta(minutes=minutes),
-                            settings=settings)
+        found += find_deals(
+            session, search, [seen], baseline=False, now=now + timedelta(minutes=minutes), settings=settings
+        )
         session.commit()
 
     assert [(deal.reason, deal.level, deal.total_price) for deal in found] == [
@@ -319,8 +329,9 @@ def test_junk_is_never_a_deal_unless_the_search_asks_for_broken_units(shop, sess
     broken = shop.listing(search, "80", title=parts)
     accessory = shop.listing(search, "20", title="Case for Nintendo Switch OLED console")
 
-    for_search = find_deals(session, search, [shop.observe(broken), shop.observe(accessory)], baseline=False, now=now,
-                            settings=settings)
+    for_search = find_deals(
+        session, search, [shop.observe(broken), shop.observe(accessory)], baseline=False, now=now, settings=settings
+    )
     for_repairer = find_deals(session, repairer, [shop.observe(broken)], baseline=False, now=now, settings=settings)
 
     assert for_search == []
@@ -335,7 +346,8 @@ def test_a_price_too_good_to_be_true_is_recorded_apart_and_never_alerted(shop, s
     deals = find_deals(session, search, [shop.observe(bait)], baseline=False, now=now, settings=settings)
 
     assert {(deal.reason, deal.suspicious) for deal in deals} == {
-        (DealReason.TARGET_PRICE, True), (DealReason.BELOW_MARKET, True)
+        (DealReason.TARGET_PRICE, True),
+        (DealReason.BELOW_MARKET, True),
     }
     assert session.exec(select(Notification)).all() == []
 

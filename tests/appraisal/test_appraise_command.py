@@ -14,8 +14,17 @@ from tests.cli import Cli, Result
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "tests" / "fixtures" / "appraise" / "browse_nikon_d750.json"  # written for this test
 CAPTURES = ROOT.parent / "shared" / "fixtures"
-KEYS = ["external_id", "title", "total", "currency", "market_price", "sample_size", "comparables", "verdict",
-        "excluded_reason"]
+KEYS = [
+    "external_id",
+    "title",
+    "total",
+    "currency",
+    "market_price",
+    "sample_size",
+    "comparables",
+    "verdict",
+    "excluded_reason",
+]
 
 
 @pytest.fixture
@@ -37,9 +46,15 @@ def verdicts(appraise: Callable[..., Result]) -> dict[str, dict[str, object]]:
 
 def test_a_listing_well_under_its_comparables_is_a_deal(verdicts: dict[str, dict[str, object]]) -> None:
     assert verdicts["07"] == {
-        "external_id": "400000000007", "title": "Nikon D750 DSLR camera body, low shutter count", "total": "480.00",
-        "currency": "USD", "market_price": "647.50", "sample_size": 6,
-        "comparables": [f"4000000000{n:02d}" for n in range(1, 7)], "verdict": "deal", "excluded_reason": None,
+        "external_id": "400000000007",
+        "title": "Nikon D750 DSLR camera body, low shutter count",
+        "total": "480.00",
+        "currency": "USD",
+        "market_price": "647.50",
+        "sample_size": 6,
+        "comparables": [f"4000000000{n:02d}" for n in range(1, 7)],
+        "verdict": "deal",
+        "excluded_reason": None,
     }
 
 
@@ -50,8 +65,13 @@ def test_listings_near_or_over_their_market_are_fair_or_above(verdicts: dict[str
 
 def test_junk_and_too_good_to_be_true_are_excluded_with_their_reason(verdicts: dict[str, dict[str, object]]) -> None:
     reasons = {key: verdicts[key]["excluded_reason"] for key in ("08", "09", "10", "11", "12")}
-    assert reasons == {"08": "suspicious", "09": "accessory", "10": "for_parts", "11": "placeholder_price",
-                       "12": "off_query"}
+    assert reasons == {
+        "08": "suspicious",
+        "09": "accessory",
+        "10": "for_parts",
+        "11": "placeholder_price",
+        "12": "off_query",
+    }
     assert {verdicts[key]["verdict"] for key in reasons} == {"excluded"}
 
 
@@ -77,7 +97,9 @@ def test_on_a_real_iphone_response_each_model_is_judged_against_its_own_model(ap
     for item in priced:
         own = model[str(item["external_id"])]
         assert own and all(model[other] and model[other].group(1) == own.group(1) for other in item["comparables"])
-    assert not [item for key, item in listed.items() if model[key] and model[key].group(1) == "8"
-                and item["verdict"] == "deal"]
-    assert not [item for item in listed.values() if "13 pro max" in str(item["title"]).lower()
-                and item["verdict"] == "above"]
+    assert not [
+        item for key, item in listed.items() if model[key] and model[key].group(1) == "8" and item["verdict"] == "deal"
+    ]
+    assert not [
+        item for item in listed.values() if "13 pro max" in str(item["title"]).lower() and item["verdict"] == "above"
+    ]

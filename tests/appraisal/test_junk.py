@@ -18,8 +18,9 @@ def for_search(item: ListingData, query: str | None) -> JunkKind | None:
 
 
 def listing(title: str, price: str | None = "100", condition: str | None = None) -> ListingData:
-    return ListingData("1", title, "https://shop.example/1", Decimal(price) if price else None, "USD",
-                       condition=condition)
+    return ListingData(
+        "1", title, "https://shop.example/1", Decimal(price) if price else None, "USD", condition=condition
+    )
 
 
 @pytest.mark.parametrize(

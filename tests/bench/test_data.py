@@ -77,7 +77,9 @@ def test_the_dashboard_shows_deals_prices_and_failures_of_a_generated_database(g
     operations = open_app("views/operations.py")
     assert not deals.exception and not history.exception and not operations.exception
     assert len(deals.dataframe[0].value) > 0
-    assert {metric.label: metric.value for metric in history.metric}["Prices recorded"] == f"{TINY.history_observations:,}"
+    assert {metric.label: metric.value for metric in history.metric}[
+        "Prices recorded"
+    ] == f"{TINY.history_observations:,}"
     assert set(series_prices(altair_charts(history)[0])) >= {"eBay", "Craigslist"}
     marketplaces = operations.dataframe[0].value
     assert marketplaces["scans_day"].sum() > 0 and marketplaces["failure_day"].max() > 0

@@ -12,8 +12,11 @@ RULES = Rules(min_samples=5)
 def test_every_quality_figure_is_a_share_with_its_target() -> None:
     figures = figures_for("demo", demo_set(hours=6), RULES)
     assert [figure.name for figure in figures] == [
-        "market price within ±20 % (demo)", "junk recall (demo)", "junk precision (demo)",
-        "deal precision (demo)", "deal recall (demo)",
+        "market price within ±20 % (demo)",
+        "junk recall (demo)",
+        "junk precision (demo)",
+        "deal precision (demo)",
+        "deal recall (demo)",
     ]
     assert all(0 <= figure.samples.median <= 100 and figure.target is not None for figure in figures)
 

@@ -65,7 +65,9 @@ def test_every_option_is_a_command_line_flag() -> None:
 def test_the_generated_section_replaces_only_its_own_lines(tmp_path: Path) -> None:
     page = tmp_path / "performance.md"
     page.write_text(f"# Performance\n\n{report.START}\nold table\n{report.END}\n\n## Notes\nkept\n", encoding="utf-8")
-    figure = Figure("dispatcher tick", "PostgreSQL", "10,000 searches", Samples((12.0, 14.0), "ms", "lower"), Target(50, "lower"))
+    figure = Figure(
+        "dispatcher tick", "PostgreSQL", "10,000 searches", Samples((12.0, 14.0), "ms", "lower"), Target(50, "lower")
+    )
     report.write(report.section([figure], [("CPU", "test, 2 cores")], "python -m bench", []), page)
     text = page.read_text(encoding="utf-8")
     assert "old table" not in text and "## Notes\nkept" in text

@@ -58,7 +58,9 @@ class World:
     fresh_id: int  # ebay: a new-listing deal, dismissed
 
 
-def _listing(session: Session, marketplace: str, key: str, title: str, prices: list[tuple[timedelta, str]], **extra: object) -> int:
+def _listing(
+    session: Session, marketplace: str, key: str, title: str, prices: list[tuple[timedelta, str]], **extra: object
+) -> int:
     first_seen = NOW - prices[0][0]
     listing = Listing(
         marketplace=marketplace,
@@ -129,10 +131,15 @@ def seed(session: Session) -> World:
     session.add_all([strat, tele])
 
     bargain = _listing(
-        session, "demo", "b1", "Fender Stratocaster 2012 sunburst",
+        session,
+        "demo",
+        "b1",
+        "Fender Stratocaster 2012 sunburst",
         [(timedelta(days=2), "520.00"), (timedelta(hours=3), "450.00")],
     )
-    fair = _listing(session, "ebay", "f1", "Fender Player Stratocaster", [(timedelta(days=1), "540.00")], shipping=Decimal("0"))
+    fair = _listing(
+        session, "ebay", "f1", "Fender Player Stratocaster", [(timedelta(days=1), "540.00")], shipping=Decimal("0")
+    )
     ended = _listing(
         session, "demo", "e1", "Squier Strat (sold)", [(timedelta(days=2), "300.00")], status=ListingStatus.SOLD
     )
@@ -143,20 +150,51 @@ def seed(session: Session) -> World:
     market = {"market_price": Decimal("600.00"), "sample_size": 7}
     _deal(session, strat.id, bargain, DealReason.TARGET_PRICE, "450.00", score=Decimal("25.00"), **market)
     _deal(session, strat.id, bargain, DealReason.BELOW_MARKET, "450.00", score=Decimal("25.00"), **market)
-    _deal(session, strat.id, fair, DealReason.BELOW_MARKET, "540.00", score=Decimal("10.00"),
-          detected_at=NOW - timedelta(minutes=20), **market)
+    _deal(
+        session,
+        strat.id,
+        fair,
+        DealReason.BELOW_MARKET,
+        "540.00",
+        score=Decimal("10.00"),
+        detected_at=NOW - timedelta(minutes=20),
+        **market,
+    )
     _deal(session, strat.id, ended, DealReason.TARGET_PRICE, "300.00", score=Decimal("50.00"), **market)
     _deal(session, strat.id, fresh, DealReason.NEW_LISTING, "880.00", dismissed=True)
 
     session.add_all(
         [
-            TaskLog(task_name="scan_search", task_id="older", search_id=strat.id, marketplace="demo",
-                    status=TaskStatus.SUCCESS, listings_found=9, listings_new=9, created_at=NOW - timedelta(hours=1)),
-            TaskLog(task_name="scan_search", task_id="latest", search_id=strat.id, marketplace="demo",
-                    status=TaskStatus.SUCCESS, listings_found=4, listings_new=1, created_at=NOW - timedelta(minutes=10)),
-            TaskLog(task_name="scan_search", task_id="latest", search_id=strat.id, marketplace="ebay",
-                    status=TaskStatus.FAILED, error_class="blocked", error="HTTP 403 from ebay",
-                    created_at=NOW - timedelta(minutes=10)),
+            TaskLog(
+                task_name="scan_search",
+                task_id="older",
+                search_id=strat.id,
+                marketplace="demo",
+                status=TaskStatus.SUCCESS,
+                listings_found=9,
+                listings_new=9,
+                created_at=NOW - timedelta(hours=1),
+            ),
+            TaskLog(
+                task_name="scan_search",
+                task_id="latest",
+                search_id=strat.id,
+                marketplace="demo",
+                status=TaskStatus.SUCCESS,
+                listings_found=4,
+                listings_new=1,
+                created_at=NOW - timedelta(minutes=10),
+            ),
+            TaskLog(
+                task_name="scan_search",
+                task_id="latest",
+                search_id=strat.id,
+                marketplace="ebay",
+                status=TaskStatus.FAILED,
+                error_class="blocked",
+                error="HTTP 403 from ebay",
+                created_at=NOW - timedelta(minutes=10),
+            ),
         ]
     )
     session.commit()
@@ -172,7 +210,9 @@ def seed(session: Session) -> World:
 
 @dataclass(frozen=True)
 class Appraised:
-    comparable_ids: tuple[int, ...]  # the bargain's comparables, cheapest first: 560 (demo), 580 + 20 (ebay), 650 (demo)
+    comparable_ids: tuple[
+        int, ...
+    ]  # the bargain's comparables, cheapest first: 560 (demo), 580 + 20 (ebay), 650 (demo)
     above_id: int  # demo: 480, under the Strat's 500 target but 14 % above its 420 market
     bait_id: int  # demo: 90 against a 600 market, 15 % of it: suspicious
     parts_id: int  # demo: for parts, excluded from the Strat an hour ago
@@ -213,15 +253,39 @@ def seed_appraisals(session: Session, world: World) -> Appraised:
     tele.include_for_parts = True
     session.add(tele)
 
-    _deal(session, world.strat_id, above, DealReason.TARGET_PRICE, "480.00", score=Decimal("-14.29"),
-          market_price=Decimal("420.00"), sample_size=5, confidence=Decimal("0.30"))
-    _deal(session, world.strat_id, bait, DealReason.BELOW_MARKET, "90.00", score=Decimal("85.00"),
-          market_price=Decimal("600.00"), sample_size=3, confidence=Decimal("0.45"), comparables=[cheap],
-          suspicious=True)
+    _deal(
+        session,
+        world.strat_id,
+        above,
+        DealReason.TARGET_PRICE,
+        "480.00",
+        score=Decimal("-14.29"),
+        market_price=Decimal("420.00"),
+        sample_size=5,
+        confidence=Decimal("0.30"),
+    )
+    _deal(
+        session,
+        world.strat_id,
+        bait,
+        DealReason.BELOW_MARKET,
+        "90.00",
+        score=Decimal("85.00"),
+        market_price=Decimal("600.00"),
+        sample_size=3,
+        confidence=Decimal("0.45"),
+        comparables=[cheap],
+        suspicious=True,
+    )
     session.commit()
     return Appraised(
-        comparable_ids=(cheap, shipped, dear), above_id=above, bait_id=bait, parts_id=parts, neck_id=neck,
-        amp_id=amp, tele_parts_id=tele_parts,
+        comparable_ids=(cheap, shipped, dear),
+        above_id=above,
+        bait_id=bait,
+        parts_id=parts,
+        neck_id=neck,
+        amp_id=amp,
+        tele_parts_id=tele_parts,
     )
 
 

@@ -29,10 +29,16 @@ def seed_demo_history(session: Session, market_url: str, now: datetime, *, hours
     search = crud.create_search(
         session,
         SearchInput.parse(
-            {"name": "Guitars", "query": "guitar", "excluded_words": ["parts"], "marketplaces": ["demo"],
-             "target_price": str(TARGET),
-             "market_discount_pct": str(DEAL_DISCOUNT_PCT), "alert_recipients": ["me@example.com"],
-             "interval_minutes": 60},
+            {
+                "name": "Guitars",
+                "query": "guitar",
+                "excluded_words": ["parts"],
+                "marketplaces": ["demo"],
+                "target_price": str(TARGET),
+                "market_discount_pct": str(DEAL_DISCOUNT_PCT),
+                "alert_recipients": ["me@example.com"],
+                "interval_minutes": 60,
+            },
             min_interval_minutes=5,
         ),
         now=start,
@@ -47,17 +53,26 @@ def seed_demo_history(session: Session, market_url: str, now: datetime, *, hours
             listing = stored.get(item.listing_id)
             if listing is None:
                 listing = Listing(
-                    marketplace="demo", external_id=item.listing_id, title=item.title,
-                    url=f"{market_url}/item/{item.listing_id}", image_url=f"{market_url}/img/{item.listing_id}.svg",
-                    currency="USD", location=item.location, seller=item.seller, condition=item.condition.value,
-                    first_seen_at=moment, last_seen_at=moment,
+                    marketplace="demo",
+                    external_id=item.listing_id,
+                    title=item.title,
+                    url=f"{market_url}/item/{item.listing_id}",
+                    image_url=f"{market_url}/img/{item.listing_id}.svg",
+                    currency="USD",
+                    location=item.location,
+                    seller=item.seller,
+                    condition=item.condition.value,
+                    first_seen_at=moment,
+                    last_seen_at=moment,
                 )
                 session.add(listing)
                 session.flush()
                 session.add(SearchMatch(search_id=search.id, listing_id=listing.id, first_matched_at=moment))
                 stored[item.listing_id] = listing
             if listing.price != item.price:
-                session.add(PriceObservation(listing_id=listing.id, observed_at=moment, price=item.price, currency="USD"))
+                session.add(
+                    PriceObservation(listing_id=listing.id, observed_at=moment, price=item.price, currency="USD")
+                )
             listing.price, listing.shipping, listing.last_seen_at = item.price, item.shipping, moment
             listing.status = ListingStatus(item.status)
             latest[item.listing_id] = item
@@ -76,12 +91,25 @@ def seed_demo_history(session: Session, market_url: str, now: datetime, *, hours
 def _deals(session: Session, search_id: int, listing: Listing, item: catalogue.DemoListing) -> None:
     total = (listing.price or Decimal(0)) + (listing.shipping or Decimal(0))
     under = ((item.market_price - total) * 100 / item.market_price).quantize(Decimal("0.01"))
-    reasons = [reason for reason, applies in (
-        (DealReason.TARGET_PRICE, total <= TARGET),
-        (DealReason.BELOW_MARKET, under >= DEAL_DISCOUNT_PCT),
-    ) if applies]
+    reasons = [
+        reason
+        for reason, applies in (
+            (DealReason.TARGET_PRICE, total <= TARGET),
+            (DealReason.BELOW_MARKET, under >= DEAL_DISCOUNT_PCT),
+        )
+        if applies
+    ]
     for reason in reasons:
         session.add(
-            Deal(search_id=search_id, listing_id=listing.id, reason=reason, total_price=total, currency="USD",
-                 score=under, market_price=item.market_price, sample_size=20, detected_at=listing.first_seen_at)
+            Deal(
+                search_id=search_id,
+                listing_id=listing.id,
+                reason=reason,
+                total_price=total,
+                currency="USD",
+                score=under,
+                market_price=item.market_price,
+                sample_size=20,
+                detected_at=listing.first_seen_at,
+            )
         )

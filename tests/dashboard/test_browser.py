@@ -35,8 +35,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 SCAN_TIMEOUT_MS = 90_000
 
@@ -115,12 +119,25 @@ def stack(tmp_path: Path) -> Iterator[tuple[str, str, int, int]]:
         }
         port = free_port()
         dashboard = [
-            sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
-            "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard/app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
         ]
         worker_log, dashboard_log = tmp_path / "worker.log", tmp_path / "dashboard.log"
-        with running([sys.executable, "-m", "scanner", "worker"], env, worker_log), \
-                running(dashboard, env, dashboard_log) as server:
+        with (
+            running([sys.executable, "-m", "scanner", "worker"], env, worker_log),
+            running(dashboard, env, dashboard_log) as server,
+        ):
             wait_for(f"http://127.0.0.1:{port}/_stcore/health", server, dashboard_log)
             yield f"http://127.0.0.1:{port}", database_url, guitars, busiest
 
@@ -144,8 +161,12 @@ def test_create_a_search_rescan_it_and_browse_the_results(stack: tuple[str, str,
 
         page.goto(f"{base}/searches")
         page.get_by_text("New search").click()
-        for label, value in (("Name", "Cameras"), ("Search for", "camera"), ("Leave out listings with", "parts"),
-                             ("Target price", "400")):
+        for label, value in (
+            ("Name", "Cameras"),
+            ("Search for", "camera"),
+            ("Leave out listings with", "parts"),
+            ("Target price", "400"),
+        ):
             page.get_by_role("textbox", name=label, exact=True).fill(value)
         page.get_by_role("combobox", name="Marketplaces").click()
         page.get_by_role("option", name="Demo market").click()

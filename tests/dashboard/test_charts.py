@@ -20,8 +20,9 @@ def point(at: datetime, price: int, marketplace: str = "ebay") -> PricePoint:
 
 
 def spec(history: PriceHistory, target: Decimal | None = None) -> dict[str, Any]:
-    chart = charts.search_price_figure(history, target=target, currency="USD", window_days=30, min_samples=3,
-                                       zone=NEW_YORK)
+    chart = charts.search_price_figure(
+        history, target=target, currency="USD", window_days=30, min_samples=3, zone=NEW_YORK
+    )
     return chart.to_dict()
 
 
@@ -33,10 +34,21 @@ def test_bucketed_prices_draw_averages_on_a_line_with_low_to_high_bars() -> None
     history = PriceHistory("hour", [point(NOW - timedelta(hours=hours), 500 + hours) for hours in (3, 2, 1)], 12, False)
     chart = spec(history)
     bars, line = chart["layer"][:2]
-    assert (bars["mark"]["type"], bars["encoding"]["y"]["field"], bars["encoding"]["y2"]["field"]) == ("rule", "low", "high")
+    assert (bars["mark"]["type"], bars["encoding"]["y"]["field"], bars["encoding"]["y2"]["field"]) == (
+        "rule",
+        "low",
+        "high",
+    )
     assert [(row["low"], row["high"]) for row in rows(chart, 0)] == [(493.0, 523.0), (492.0, 522.0), (491.0, 521.0)]
     assert line["mark"]["type"] == "line" and line["mark"]["point"]["filled"]
-    assert [tip["field"] for tip in line["encoding"]["tooltip"]] == ["series", "at", "price", "low", "high", "observations"]
+    assert [tip["field"] for tip in line["encoding"]["tooltip"]] == [
+        "series",
+        "at",
+        "price",
+        "low",
+        "high",
+        "observations",
+    ]
 
 
 def test_times_are_the_viewers_wall_clock_and_a_single_scan_gets_an_hour() -> None:

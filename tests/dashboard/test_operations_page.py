@@ -49,7 +49,12 @@ def test_failure_rates_per_marketplace_over_the_last_hour_and_day(app_world: Wor
     app = open_app(PAGE)
     table = table_with(app, "scans_hour").set_index("marketplace")
     assert table.loc["Demo market", ["scans_hour", "failure_hour", "scans_day"]].tolist() == [1, 0.0, 2]
-    assert table.loc["eBay", ["scans_hour", "failure_hour", "scans_day", "failure_day"]].tolist() == [1, 100.0, 1, 100.0]
+    assert table.loc["eBay", ["scans_hour", "failure_hour", "scans_day", "failure_day"]].tolist() == [
+        1,
+        100.0,
+        1,
+        100.0,
+    ]
 
 
 def test_recent_failures_and_their_error_classes(app_world: World) -> None:
@@ -81,12 +86,25 @@ def test_a_marketplace_can_be_paused_with_a_reason_and_resumed(app_world: World,
 
 def test_retry_failed_puts_failed_alerts_back_to_pending(app_world: World, app_engine: Engine) -> None:
     with Session(app_engine) as session:
-        for recipient, status in (("a@example.com", "failed"), ("b@example.com", "failed"), ("c@example.com", "pending")):
+        for recipient, status in (
+            ("a@example.com", "failed"),
+            ("b@example.com", "failed"),
+            ("c@example.com", "pending"),
+        ):
             session.add(
-                Notification(search_id=app_world.strat_id, listing_id=app_world.bargain_id, reason=DealReason.TARGET_PRICE,
-                             recipient=recipient, subject="deal", body_text="deal", body_html="<p>deal</p>",
-                             status=NotificationStatus(status), attempts=5, last_error="connection refused",
-                             created_at=utcnow() - timedelta(minutes=5))
+                Notification(
+                    search_id=app_world.strat_id,
+                    listing_id=app_world.bargain_id,
+                    reason=DealReason.TARGET_PRICE,
+                    recipient=recipient,
+                    subject="deal",
+                    body_text="deal",
+                    body_html="<p>deal</p>",
+                    status=NotificationStatus(status),
+                    attempts=5,
+                    last_error="connection refused",
+                    created_at=utcnow() - timedelta(minutes=5),
+                )
             )
         session.commit()
     app = open_app(PAGE)

@@ -123,7 +123,10 @@ def test_selecting_a_deal_shows_its_market_price_and_comparables(app_appraised: 
     app = select(open_app(), 0)
     figures = {metric.label: metric.value for metric in app.metric}
     assert (figures["Market price"], figures["Sample size"], figures["Confidence"], figures["Range"]) == (
-        "$600", "3 listings", "Medium (0.45)", "$560 – $650"
+        "$600",
+        "3 listings",
+        "Medium (0.45)",
+        "$560 – $650",
     )
     comparables = app.dataframe[1].value
     assert comparables["listing"].tolist() == [
@@ -150,7 +153,9 @@ def test_excluded_listings_show_with_their_reason_behind_the_toggle(app_appraise
     assert "Excluded listings" in texts(app, "subheader")
     excluded = app.dataframe[-1].value
     assert excluded["excluded"].tolist() == ["different product", "accessory or part", "for parts / not working"]
-    assert excluded["listing"].tolist()[1] == "https://ebay.example/item/k1#dealscout-title=Stratocaster%20neck%2C%20maple"
+    assert (
+        excluded["listing"].tolist()[1] == "https://ebay.example/item/k1#dealscout-title=Stratocaster%20neck%2C%20maple"
+    )
     assert excluded["price"].tolist() == [400.0, 135.0, 150.0]
 
 
@@ -212,7 +217,9 @@ def test_price_history_opens_on_the_search_and_listing_a_link_names(app_world: W
 def test_price_history_says_when_a_search_without_prices_is_scanned(app_world: World) -> None:
     app = open_app("views/price_history.py")
     app.selectbox(key="history.search").set_value(app_world.tele_id).run()
-    assert any("No prices recorded for “Telecaster”" in text and "next scan is due" in text for text in texts(app, "info"))
+    assert any(
+        "No prices recorded for “Telecaster”" in text and "next scan is due" in text for text in texts(app, "info")
+    )
     assert not altair_charts(app)
 
 

@@ -30,8 +30,14 @@ def test_each_search_shows_its_open_deals_and_the_result_of_its_latest_scan(sess
 
 def test_a_scan_task_reads_as_queued_then_running_then_done(session: Session, world: World) -> None:
     assert searches.scan_progress(session, "new-task").state is searches.ScanState.QUEUED
-    row = TaskLog(task_name="scan_search", task_id="new-task", search_id=world.tele_id, marketplace="demo",
-                  status=TaskStatus.RUNNING, created_at=NOW)
+    row = TaskLog(
+        task_name="scan_search",
+        task_id="new-task",
+        search_id=world.tele_id,
+        marketplace="demo",
+        status=TaskStatus.RUNNING,
+        created_at=NOW,
+    )
     session.add(row)
     session.commit()
     assert searches.scan_progress(session, "new-task").state is searches.ScanState.RUNNING
@@ -40,15 +46,27 @@ def test_a_scan_task_reads_as_queued_then_running_then_done(session: Session, wo
     session.commit()
     done = searches.scan_progress(session, "new-task")
     assert (done.state, done.status, done.listings_found, done.listings_new) == (
-        searches.ScanState.DONE, TaskStatus.SUCCESS, 7, 3
+        searches.ScanState.DONE,
+        TaskStatus.SUCCESS,
+        7,
+        3,
     )
 
 
 def test_a_retried_marketplace_counts_by_its_newest_attempt(session: Session, world: World) -> None:
     for status in (TaskStatus.FAILED, TaskStatus.SUCCESS):
-        session.add(TaskLog(task_name="scan_search", task_id="retried", search_id=world.tele_id, marketplace="demo",
-                            status=status, error_class="timeout" if status is TaskStatus.FAILED else None,
-                            listings_found=2, created_at=NOW))
+        session.add(
+            TaskLog(
+                task_name="scan_search",
+                task_id="retried",
+                search_id=world.tele_id,
+                marketplace="demo",
+                status=status,
+                error_class="timeout" if status is TaskStatus.FAILED else None,
+                listings_found=2,
+                created_at=NOW,
+            )
+        )
     session.commit()
     progress = searches.scan_progress(session, "retried")
     assert progress.status is TaskStatus.SUCCESS
@@ -64,10 +82,14 @@ def test_best_deals_come_first_and_each_listing_once_with_every_reason(session: 
     assert len(bargain.deal_ids) == 2
     assert bargain.market is not None
     assert (bargain.total_price, bargain.market.price, bargain.market.percent_under) == (
-        Decimal("450.00"), Decimal("600.00"), Decimal("25.00")
+        Decimal("450.00"),
+        Decimal("600.00"),
+        Decimal("25.00"),
     )
     assert (bargain.search_name, bargain.marketplace, bargain.url) == (
-        "Fender Strat", "demo", "https://demo.example/item/b1"
+        "Fender Strat",
+        "demo",
+        "https://demo.example/item/b1",
     )
 
 
@@ -76,7 +98,9 @@ def test_best_first_ranks_by_score_down_to_deals_above_the_market(
 ) -> None:
     rows = deals.list_deals(session)
     assert [(row.listing_id, row.market.percent_under if row.market else None) for row in rows] == [
-        (world.bargain_id, Decimal("25.00")), (world.fair_id, Decimal("10.00")), (appraised.above_id, Decimal("-14.29"))
+        (world.bargain_id, Decimal("25.00")),
+        (world.fair_id, Decimal("10.00")),
+        (appraised.above_id, Decimal("-14.29")),
     ]
 
 
@@ -110,7 +134,9 @@ def test_a_deals_comparables_are_read_cheapest_first(session: Session, world: Wo
     assert [item.listing_id for item in comparables] == list(appraised.comparable_ids)
     assert [item.total_price for item in comparables] == [Decimal("560.00"), Decimal("600.00"), Decimal("650.00")]
     assert [(item.title, item.marketplace, item.url) for item in comparables][1] == (
-        "Fender Stratocaster HSS", "ebay", "https://ebay.example/item/c2"
+        "Fender Stratocaster HSS",
+        "ebay",
+        "https://ebay.example/item/c2",
     )
 
 
@@ -120,7 +146,9 @@ def test_a_deal_that_recorded_no_comparables_has_none(session: Session, world: W
     assert deals.deal_comparables(session, fair.market.deal_id) == []
 
 
-def test_excluded_listings_carry_their_reason_newest_first(session: Session, world: World, appraised: Appraised) -> None:
+def test_excluded_listings_carry_their_reason_newest_first(
+    session: Session, world: World, appraised: Appraised
+) -> None:
     excluded = deals.excluded_listings(session)
     assert [(item.listing_id, item.junk, item.search_name) for item in excluded] == [
         (appraised.amp_id, JunkKind.OFF_QUERY, "Telecaster"),
@@ -147,8 +175,16 @@ def _unscored_deal(session: Session, search_id: int, key: str, detected_ago: tim
     listing = Listing(marketplace="demo", external_id=key, title=f"new {key}", url=f"https://demo.example/item/{key}")
     session.add(listing)
     session.flush()
-    session.add(Deal(search_id=search_id, listing_id=listing.id, reason=DealReason.NEW_LISTING, total_price=Decimal("700"),
-                     currency="USD", detected_at=NOW - detected_ago))
+    session.add(
+        Deal(
+            search_id=search_id,
+            listing_id=listing.id,
+            reason=DealReason.NEW_LISTING,
+            total_price=Decimal("700"),
+            currency="USD",
+            detected_at=NOW - detected_ago,
+        )
+    )
     session.commit()
     return listing.id or 0
 
@@ -177,7 +213,10 @@ def test_deal_filters_narrow_by_marketplace_reason_and_price(session: Session, w
     assert ids(min_price=Decimal("500")) == [world.fair_id]
     assert ids(search_ids=(world.tele_id,)) == []
     assert set(ids(include_dismissed=True, include_ended=True)) == {
-        world.bargain_id, world.fair_id, world.ended_id, world.fresh_id
+        world.bargain_id,
+        world.fair_id,
+        world.ended_id,
+        world.fresh_id,
     }
 
 
@@ -188,7 +227,9 @@ def test_facets_list_what_the_deals_have(session: Session, world: World) -> None
 
 
 def test_facets_leave_out_marketplaces_whose_listings_have_no_deal(session: Session, world: World) -> None:
-    session.add(Listing(marketplace="mercari", external_id="m1", title="no deal here", url="https://mercari.example/m1"))
+    session.add(
+        Listing(marketplace="mercari", external_id="m1", title="no deal here", url="https://mercari.example/m1")
+    )
     session.commit()
     assert deals.deal_facets(session).marketplaces == ("demo", "ebay")
 
@@ -217,17 +258,29 @@ def test_a_window_leaves_older_observations_out(session: Session, world: World) 
 def _hourly_fixture(session: Session, search_id: int) -> None:
     base = datetime(2031, 1, 1, tzinfo=UTC)
     for marketplace, observations in {
-        "demo": [(timedelta(hours=10, minutes=5), "100"), (timedelta(hours=10, minutes=40), "120"),
-                 (timedelta(hours=11, minutes=10), "90")],
+        "demo": [
+            (timedelta(hours=10, minutes=5), "100"),
+            (timedelta(hours=10, minutes=40), "120"),
+            (timedelta(hours=11, minutes=10), "90"),
+        ],
         "ebay": [(timedelta(hours=10, minutes=20), "200")],
     }.items():
-        listing = Listing(marketplace=marketplace, external_id=f"h-{marketplace}", title="hourly", url="https://x.example/",
-                          price=Decimal(observations[-1][1]), first_seen_at=base, last_seen_at=base)
+        listing = Listing(
+            marketplace=marketplace,
+            external_id=f"h-{marketplace}",
+            title="hourly",
+            url="https://x.example/",
+            price=Decimal(observations[-1][1]),
+            first_seen_at=base,
+            last_seen_at=base,
+        )
         session.add(listing)
         session.flush()
         session.add(SearchMatch(search_id=search_id, listing_id=listing.id))
         for offset, price in observations:
-            session.add(PriceObservation(listing_id=listing.id, observed_at=base + offset, price=Decimal(price), currency="USD"))
+            session.add(
+                PriceObservation(listing_id=listing.id, observed_at=base + offset, price=Decimal(price), currency="USD")
+            )
     session.commit()
 
 
@@ -282,7 +335,6 @@ def test_listing_choices_are_the_search_matches(session: Session, world: World) 
 def test_pickers_get_search_names_and_the_target_price(session: Session, world: World) -> None:
     assert searches.search_names(session) == {world.strat_id: "Fender Strat", world.tele_id: "Telecaster"}
     assert history.target_price(session, world.strat_id) == (Decimal("500.00"), "USD")
-
 
 
 def test_a_searchs_deal_count_leaves_out_suspicious_deals(session: Session, world: World, appraised: Appraised) -> None:

@@ -77,7 +77,10 @@ def test_a_good_search_is_saved_once_and_the_form_starts_over(app_engine: Engine
     [search] = saved_searches(app_engine)
     assert search.category == "33034"
     assert (search.name, search.query, search.marketplaces, search.max_price) == (
-        "Strat", "fender stratocaster", ["demo"], Decimal("600.00")
+        "Strat",
+        "fender stratocaster",
+        ["demo"],
+        Decimal("600.00"),
     )
     assert search.excluded_words == ["case", "parts"]
     assert search.alert_recipients == ["me@example.com"]

@@ -74,8 +74,14 @@ def fresh_queue(
 def log_scan(engine: Engine, task_id: str, search_id: int, status: TaskStatus, **values: object) -> None:
     with Session(engine) as session:
         row = session.exec(select(TaskLog).where(TaskLog.task_id == task_id)).first()
-        row = row or TaskLog(task_name="scan_search", task_id=task_id, search_id=search_id, marketplace="demo",
-                             status=status, created_at=utcnow())
+        row = row or TaskLog(
+            task_name="scan_search",
+            task_id=task_id,
+            search_id=search_id,
+            marketplace="demo",
+            status=status,
+            created_at=utcnow(),
+        )
         row.status = status
         for name, value in values.items():
             setattr(row, name, value)
@@ -109,10 +115,18 @@ def test_a_failed_rescan_shows_its_error(app_world: World, app_engine: Engine, f
     app = open_app("views/searches.py")
     app.button(key=f"rescan.{app_world.tele_id}.button").click().run()
     task_id = app.session_state[f"rescan.{app_world.tele_id}"]["task_id"]
-    log_scan(app_engine, task_id, app_world.tele_id, TaskStatus.FAILED, error_class="timeout",
-             error="read timed out after 20 s")
+    log_scan(
+        app_engine,
+        task_id,
+        app_world.tele_id,
+        TaskStatus.FAILED,
+        error_class="timeout",
+        error="read timed out after 20 s",
+    )
     app.run()
-    assert "Done: 0 listings found, 0 new · Demo market failed (timeout): read timed out after 20 s" in texts(app, "error")
+    assert "Done: 0 listings found, 0 new · Demo market failed (timeout): read timed out after 20 s" in texts(
+        app, "error"
+    )
 
 
 @pytest.fixture
@@ -141,4 +155,7 @@ def test_when_enqueueing_fails_the_button_says_it_cannot_enqueue(
     monkeypatch.setattr(resources, "queue", lambda: dead)  # then Redis went away
     app.button(key=f"rescan.{app_world.strat_id}.button").click().run()
     assert not app.exception
-    assert any(text.startswith("Cannot enqueue the scan: the queue is unreachable (ConnectionError") for text in texts(app, "error"))
+    assert any(
+        text.startswith("Cannot enqueue the scan: the queue is unreachable (ConnectionError")
+        for text in texts(app, "error")
+    )

@@ -198,7 +198,9 @@ def test_search_asks_the_city_site_with_prices_postal_code_radius_and_condition(
     }
 
 
-@pytest.mark.parametrize(("category", "path"), [("msa", "/search/msa"), ("33034", "/search/sss"), (None, "/search/sss")])
+@pytest.mark.parametrize(
+    ("category", "path"), [("msa", "/search/msa"), ("33034", "/search/sss"), (None, "/search/sss")]
+)
 def test_a_category_in_letters_is_the_section_searched(category: str | None, path: str) -> None:
     client = pages("static_zero_results.html")
     CraigslistAdapter().search(SearchQuery(query="amp", location="boston", category=category), client)

@@ -423,7 +423,9 @@ def test_exhausted_quota_stops_the_search_without_calling_ebay() -> None:
     with pytest.raises(ScanError) as raised:
         api_adapter(quota, ebay_daily_call_limit=100).search(SearchQuery("iphone 13"), client)
     assert raised.value.error_class is ErrorClass.QUOTA_EXHAUSTED
-    assert raised.value.args[0] == "ebay: 100 of 100 API calls used on 2026-03-05 (UTC); calls resume after midnight UTC"
+    assert (
+        raised.value.args[0] == "ebay: 100 of 100 API calls used on 2026-03-05 (UTC); calls resume after midnight UTC"
+    )
     assert client.calls == []
     assert quota.calls == 100
 

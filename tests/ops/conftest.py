@@ -59,9 +59,17 @@ class Seeded:
     leica_id: int
 
 
-def _log(now: datetime, search: Search, marketplace: str | None, status: TaskStatus, minutes_ago: float,
-         duration_ms: int, error_class: str | None = None, error: str | None = None,
-         task_name: str = "scan_search") -> TaskLog:
+def _log(
+    now: datetime,
+    search: Search,
+    marketplace: str | None,
+    status: TaskStatus,
+    minutes_ago: float,
+    duration_ms: int,
+    error_class: str | None = None,
+    error: str | None = None,
+    task_name: str = "scan_search",
+) -> TaskLog:
     return TaskLog(
         task_name=task_name,
         task_id=f"task-{marketplace}-{minutes_ago}",
@@ -100,9 +108,13 @@ def seed_ops(session: Session, now: datetime) -> Seeded:
     session.add_all(
         [
             MarketplaceState(
-                marketplace="ebay", breaker_state=BreakerState.OPEN, consecutive_failures=5,
-                open_until=now + timedelta(minutes=5), last_success_at=now - timedelta(minutes=10),
-                last_failure_at=now - timedelta(minutes=5), last_error_class="rate_limited",
+                marketplace="ebay",
+                breaker_state=BreakerState.OPEN,
+                consecutive_failures=5,
+                open_until=now + timedelta(minutes=5),
+                last_success_at=now - timedelta(minutes=10),
+                last_failure_at=now - timedelta(minutes=5),
+                last_error_class="rate_limited",
             ),
             MarketplaceState(marketplace="craigslist", paused=True, pause_reason="markup changed, fixing"),
             MarketplaceState(marketplace="mercari", last_success_at=now - timedelta(days=2)),
@@ -113,17 +125,35 @@ def seed_ops(session: Session, now: datetime) -> Seeded:
     ):
         session.add(
             Notification(
-                search_id=strat.id, listing_id=listing.id, reason="target_price", recipient=f"ops{index}@example.com",
-                subject="Deal", body_text="deal", body_html="<p>deal</p>", status=status,
+                search_id=strat.id,
+                listing_id=listing.id,
+                reason="target_price",
+                recipient=f"ops{index}@example.com",
+                subject="Deal",
+                body_text="deal",
+                body_html="<p>deal</p>",
+                status=status,
                 sent_at=now if status is NotificationStatus.SENT else None,
             )
         )
     session.add_all(
         [
-            WorkerHeartbeat(worker_id="host-a:1", hostname="host-a", pid=1, threads=4,
-                            started_at=now - timedelta(hours=1), seen_at=now - timedelta(seconds=20)),
-            WorkerHeartbeat(worker_id="host-b:2", hostname="host-b", pid=2, threads=4,
-                            started_at=now - timedelta(hours=2), seen_at=now - timedelta(minutes=10)),
+            WorkerHeartbeat(
+                worker_id="host-a:1",
+                hostname="host-a",
+                pid=1,
+                threads=4,
+                started_at=now - timedelta(hours=1),
+                seen_at=now - timedelta(seconds=20),
+            ),
+            WorkerHeartbeat(
+                worker_id="host-b:2",
+                hostname="host-b",
+                pid=2,
+                threads=4,
+                started_at=now - timedelta(hours=2),
+                seen_at=now - timedelta(minutes=10),
+            ),
         ]
     )
     session.commit()

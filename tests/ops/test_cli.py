@@ -53,14 +53,14 @@ def test_tasks_failed_groups_the_last_hour_by_marketplace_and_error_class(
     assert "newest 3 failures:" in result.stdout
 
 
-def test_tasks_failed_json_covers_a_wider_window(
-    scanner: Cli, sqlite_database_url: str, seeded_sqlite: Seeded
-) -> None:
+def test_tasks_failed_json_covers_a_wider_window(scanner: Cli, sqlite_database_url: str, seeded_sqlite: Seeded) -> None:
     result = scanner("tasks", "failed", "--hours", "4", "--json", env={"DATABASE_URL": sqlite_database_url})
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [(g["marketplace"], g["error_class"], g["count"]) for g in report["groups"]] == [
-        ("ebay", "rate_limited", 2), ("craigslist", "markup_changed", 1), ("ebay", "timeout", 1),
+        ("ebay", "rate_limited", 2),
+        ("craigslist", "markup_changed", 1),
+        ("ebay", "timeout", 1),
     ]
 
 
@@ -134,8 +134,16 @@ def test_prune_runs_housekeeping_now(scanner: Cli, database_url: str, seeded: Se
 
 @pytest.mark.parametrize(
     "command",
-    [("health",), ("queue", "status"), ("queue", "purge"), ("queue", "unlock"), ("tasks", "failed"),
-     ("tasks", "slow"), ("prune",), ("worker",)],
+    [
+        ("health",),
+        ("queue", "status"),
+        ("queue", "purge"),
+        ("queue", "unlock"),
+        ("tasks", "failed"),
+        ("tasks", "slow"),
+        ("prune",),
+        ("worker",),
+    ],
 )
 def test_every_operations_command_has_help(command: tuple[str, ...], scanner: Cli) -> None:
     result = scanner(*command, "--help")

@@ -55,9 +55,7 @@ def test_redis_down_is_503_and_redis_back_is_200(
     assert (status, body["redis"]) == (503, "down")
 
 
-def test_database_down_is_503_without_showing_its_password(
-    serve: Serve, fetch: Fetch, closed_port: int
-) -> None:
+def test_database_down_is_503_without_showing_its_password(serve: Serve, fetch: Fetch, closed_port: int) -> None:
     engine = create_db_engine(f"postgresql+psycopg://scout:hunter2-secret@127.0.0.1:{closed_port}/scout")
     status, raw = fetch(serve(engine) + "/health")
     assert status == 503
@@ -80,7 +78,11 @@ def test_heartbeat_reports_newest_worker_and_flags_staleness(
     checker = HealthChecker(local_settings, engine, make_huey(local_settings, name=f"t-{uuid.uuid4().hex[:8]}"))
     fresh = checker.check(now=seeded.now)["worker_heartbeat"]
     assert fresh == {
-        "worker_id": "host-a:1", "seen_at": fresh["seen_at"], "age_seconds": 20.0, "stale": False, "workers_alive": 1,
+        "worker_id": "host-a:1",
+        "seen_at": fresh["seen_at"],
+        "age_seconds": 20.0,
+        "stale": False,
+        "workers_alive": 1,
     }
     later = checker.check(now=seeded.now + timedelta(minutes=5))
     assert later["worker_heartbeat"]["stale"] is True
@@ -96,7 +98,9 @@ def test_detailed_adds_marketplaces_alerts_and_workers(
     markets = {item["marketplace"]: item for item in body["marketplaces"]}
     assert set(markets) == {"craigslist", "demo", "ebay", "mercari"}
     assert (markets["ebay"]["breaker_state"], markets["ebay"]["failure_rate_1h"], markets["ebay"]["scans_1h"]) == (
-        "open", 0.5, 4
+        "open",
+        0.5,
+        4,
     )
     assert markets["craigslist"]["paused"] is True
     assert markets["mercari"]["last_success_at"] is not None and markets["mercari"]["scans_1h"] == 0

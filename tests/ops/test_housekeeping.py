@@ -36,7 +36,9 @@ def _seed(session: Session) -> None:
     session.flush()
     for label, days in (("old-log", 31), ("kept-log", 29)):
         session.add(
-            TaskLog(task_name=label, status=TaskStatus.SUCCESS, marketplace="ebay", created_at=NOW - timedelta(days=days))
+            TaskLog(
+                task_name=label, status=TaskStatus.SUCCESS, marketplace="ebay", created_at=NOW - timedelta(days=days)
+            )
         )
     for index, (label, status, days) in enumerate(
         [
@@ -48,8 +50,14 @@ def _seed(session: Session) -> None:
     ):
         session.add(
             Notification(
-                search_id=search.id, listing_id=listing.id, reason="target_price", recipient=f"r{index}@example.com",
-                subject=label, body_text="b", body_html="<p>b</p>", status=status,
+                search_id=search.id,
+                listing_id=listing.id,
+                reason="target_price",
+                recipient=f"r{index}@example.com",
+                subject=label,
+                body_text="b",
+                body_html="<p>b</p>",
+                status=status,
                 created_at=NOW - timedelta(days=days),
                 sent_at=NOW - timedelta(days=days) if status is NotificationStatus.SENT else None,
             )
@@ -57,7 +65,9 @@ def _seed(session: Session) -> None:
     for worker_id, age in (("gone:1", timedelta(days=2)), ("alive:2", timedelta(seconds=10))):
         session.add(WorkerHeartbeat(worker_id=worker_id, hostname=worker_id, pid=1, threads=1, seen_at=NOW - age))
     session.add(
-        PriceObservation(listing_id=listing.id, observed_at=NOW - timedelta(days=400), price=Decimal("10"), currency="USD")
+        PriceObservation(
+            listing_id=listing.id, observed_at=NOW - timedelta(days=400), price=Decimal("10"), currency="USD"
+        )
     )
     session.commit()
 
@@ -94,7 +104,8 @@ def test_prune_is_an_hourly_periodic_task_of_the_worker_queue(tmp_path: Path) ->
     worker = Worker(load_settings(data_dir=tmp_path, redis_url=None))
     hour = NOW.replace(tzinfo=None, minute=0, second=0)  # Huey (utc=True) ticks in naive UTC
     runs = [
-        minute for minute in range(60)
+        minute
+        for minute in range(60)
         if any(
             isinstance(task, worker.prune_old_rows.task_class)
             for task in worker.queue.read_periodic(hour.replace(minute=minute))

@@ -37,7 +37,9 @@ def test_text_lines_carry_task_search_and_marketplace(configure: Configure) -> N
     stream = configure(log_format="text")
     scan_logger("task-1", 7, "ebay").info("found %d listings\nsecond line", 3)
     [line] = stream.getvalue().splitlines()
-    assert line.endswith(" INFO scanner.scan [task_id=task-1 search_id=7 marketplace=ebay] found 3 listings\\nsecond line")
+    assert line.endswith(
+        " INFO scanner.scan [task_id=task-1 search_id=7 marketplace=ebay] found 3 listings\\nsecond line"
+    )
     assert line[:24].endswith("Z")  # UTC timestamp first
 
 
@@ -50,8 +52,12 @@ def test_json_lines_are_one_object_per_event_traceback_included(configure: Confi
     [line] = stream.getvalue().splitlines()
     event = json.loads(line)
     assert {key: event[key] for key in ("level", "logger", "message", "task_id", "search_id", "marketplace")} == {
-        "level": "ERROR", "logger": "scanner.scan", "message": "scan failed",
-        "task_id": "task-2", "search_id": 8, "marketplace": "craigslist",
+        "level": "ERROR",
+        "logger": "scanner.scan",
+        "message": "scan failed",
+        "task_id": "task-2",
+        "search_id": 8,
+        "marketplace": "craigslist",
     }
     assert "ValueError: bad page" in event["exc"]
 
@@ -73,7 +79,9 @@ def test_secrets_from_settings_and_url_passwords_are_masked(configure: Configure
     log.warning("login with %s failed", "smtp-s3cret")
     log.warning("cannot reach redis://:redis-s3cret@cache:6379/0")
     try:
-        raise ConnectionError("postgresql://scout:db-s3cret@db.internal/scout refused; cookies c_user=1; xs=cookie-s3cret")
+        raise ConnectionError(
+            "postgresql://scout:db-s3cret@db.internal/scout refused; cookies c_user=1; xs=cookie-s3cret"
+        )
     except ConnectionError:
         log.exception("database down")
     output = stream.getvalue()

@@ -35,10 +35,13 @@ def test_failures_group_by_marketplace_and_error_class_with_the_newest_message(
 def test_error_classes_over_a_longer_window_and_per_marketplace(session: Session, seeded: Seeded) -> None:
     day = seeded.now - timedelta(days=1)
     assert [(e.error_class, e.count) for e in ops.error_classes(session, day)] == [
-        ("rate_limited", 2), ("markup_changed", 1), ("timeout", 1),
+        ("rate_limited", 2),
+        ("markup_changed", 1),
+        ("timeout", 1),
     ]
     assert [(e.error_class, e.count) for e in ops.error_classes(session, day, marketplace="ebay")] == [
-        ("rate_limited", 2), ("timeout", 1),
+        ("rate_limited", 2),
+        ("timeout", 1),
     ]
 
 
@@ -66,7 +69,9 @@ def test_marketplace_overview_merges_breaker_pause_and_task_log(session: Session
 
 def test_outbox_and_deal_counts_list_every_status_and_reason(session: Session, seeded: Seeded) -> None:
     assert ops.outbox_counts(session) == {
-        NotificationStatus.PENDING: 2, NotificationStatus.SENT: 1, NotificationStatus.FAILED: 1,
+        NotificationStatus.PENDING: 2,
+        NotificationStatus.SENT: 1,
+        NotificationStatus.FAILED: 1,
     }
     assert ops.deal_counts(session) == dict.fromkeys(DealReason, 0)
     assert ops.listing_counts(session) == {("ebay", "active"): 1}

@@ -66,9 +66,7 @@ def test_unlocking_a_lock_that_is_not_held_names_the_held_ones(queue: Huey, monk
     assert held_locks(queue) == ["dispatch-due-scans"]
 
 
-def test_purge_refuses_without_yes_when_no_person_can_confirm(
-    queue: Huey, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_purge_refuses_without_yes_when_no_person_can_confirm(queue: Huey, monkeypatch: pytest.MonkeyPatch) -> None:
     @queue.task()
     def noop() -> None: ...
 

@@ -29,8 +29,9 @@ BLOCKS = [(language, textwrap.dedent(body)) for _, language, body in _BLOCK.find
 SH_LINES = [line.strip() for language, body in BLOCKS if language == "sh" for line in body.splitlines() if line.strip()]
 SQL_BLOCKS = [body for language, body in BLOCKS if language == "sql"]
 MARKER = re.compile(r"# (tested: \S+::\w+|run by hand \d{4}-\d{2}-\d{2}|not run here: .+)")
-SCANNER_COMMANDS = sorted({line.split("python -m scanner ", 1)[1].split(" #")[0].strip()
-                           for line in SH_LINES if "python -m scanner " in line})
+SCANNER_COMMANDS = sorted(
+    {line.split("python -m scanner ", 1)[1].split(" #")[0].strip() for line in SH_LINES if "python -m scanner " in line}
+)
 
 
 def test_the_runbook_has_commands_and_sql() -> None:

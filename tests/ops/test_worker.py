@@ -45,16 +45,20 @@ def test_the_heartbeat_thread_beats_at_once_and_survives_a_database_outage(tmp_p
     heartbeat = Heartbeat(broken, threads=1, interval=timedelta(milliseconds=50))
     heartbeat.start()
     time.sleep(0.3)
-    assert heartbeat._thread.is_alive()  # failed beats are logged, the thread keeps trying
+    assert heartbeat.running  # failed beats are logged, the thread keeps trying
     heartbeat.stop()
-    assert not heartbeat._thread.is_alive()
+    assert not heartbeat.running
     broken.dispose()
 
 
 def test_the_worker_registers_its_tasks_under_the_names_queued_messages_carry(tmp_path: Path) -> None:
     worker = Worker(load_settings(data_dir=tmp_path, redis_url=None))
-    tasks = [worker.tasks.dispatch_due_scans, worker.tasks.scan_search, worker.tasks.send_notifications,
-             worker.prune_old_rows]
+    tasks = [
+        worker.tasks.dispatch_due_scans,
+        worker.tasks.scan_search,
+        worker.tasks.send_notifications,
+        worker.prune_old_rows,
+    ]
     names = [worker.queue.serializer.deserialize(worker.queue.serialize_task(task.s())).name for task in tasks]
     assert names == [
         "scanner.tasks.dispatch_due_scans",
@@ -87,7 +91,11 @@ def test_worker_serves_health_and_metrics_and_writes_its_heartbeat(tmp_path: Pat
     port = free_port()
     worker = subprocess.Popen(
         [sys.executable, "-m", "scanner", "worker", "--threads", "1", "--health-port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         report = _wait_for(fetch, f"http://127.0.0.1:{port}/health", time.monotonic() + 30)

@@ -81,7 +81,6 @@ def http_server() -> Iterator[ScriptedServer]:
     server.httpd.server_close()
 
 
-
 @pytest.fixture
 def scan_settings(
     engine: Engine, market: DemoMarket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -112,4 +111,3 @@ def worker(scan_settings: Settings, engine: Engine, queue: TaskQueue) -> Worker:
     """The worker's tasks, run with the scan settings on the test database, registered on a fresh
     queue of each backend."""
     return Worker(scan_settings, engine=engine, queue=queue)
-

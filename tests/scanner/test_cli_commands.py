@@ -34,16 +34,38 @@ def run(
 
 
 def test_search_add_prints_the_new_id_and_list_shows_it(run: Cli) -> None:
-    added = run("search", "add", "--name", "Strats", "--query", "stratocaster", "--marketplace", "demo",
-                "--marketplace", "ebay", "--max-price", "900", "--target-price", "550", "--email", "me@example.com",
-                "--interval", "15", "--category", "33034")
+    added = run(
+        "search",
+        "add",
+        "--name",
+        "Strats",
+        "--query",
+        "stratocaster",
+        "--marketplace",
+        "demo",
+        "--marketplace",
+        "ebay",
+        "--max-price",
+        "900",
+        "--target-price",
+        "550",
+        "--email",
+        "me@example.com",
+        "--interval",
+        "15",
+        "--category",
+        "33034",
+    )
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "1"
     table = run("search", "list")
     assert "Strats" in table.stdout and "demo,ebay" in table.stdout and "15 min" in table.stdout
     [search] = json.loads(run("search", "list", "--json").stdout)
     assert (search["name"], search["marketplaces"], search["max_price"], search["category"]) == (
-        "Strats", ["demo", "ebay"], "900.00", "33034"
+        "Strats",
+        ["demo", "ebay"],
+        "900.00",
+        "33034",
     )
 
 

@@ -25,8 +25,10 @@ def test_the_example_searches_deals_are_real_items_well_under_their_market(
     engine: Engine, scan_settings: Settings, market: DemoMarket, clock: Clock
 ) -> None:
     with Session(engine) as session:
-        ids = [crud.create_search(session, SearchInput.parse(dict(example), min_interval_minutes=1)).id
-               for example in EXAMPLE_SEARCHES]
+        ids = [
+            crud.create_search(session, SearchInput.parse(dict(example), min_interval_minutes=1)).id
+            for example in EXAMPLE_SEARCHES
+        ]
         session.commit()
     truth: dict[str, catalogue.DemoListing] = {}
     for step in range(STEPS):
@@ -37,7 +39,8 @@ def test_the_example_searches_deals_are_real_items_well_under_their_market(
 
     with Session(engine) as session:
         found = session.exec(
-            select(Deal, Listing.external_id).join(Listing, col(Listing.id) == col(Deal.listing_id))
+            select(Deal, Listing.external_id)
+            .join(Listing, col(Listing.id) == col(Deal.listing_id))
             .where(col(Deal.suspicious).is_(False))
         ).all()
     assert len(found) >= 5

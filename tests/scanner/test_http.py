@@ -21,8 +21,12 @@ from .conftest import Canned, ScriptedServer
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(
-        data_dir=tmp_path, http_read_timeout_seconds=0.5, http_connect_timeout_seconds=0.5, http_retries=2,
-        http_max_response_bytes=50_000, rate_limit_per_minute=6000,
+        data_dir=tmp_path,
+        http_read_timeout_seconds=0.5,
+        http_connect_timeout_seconds=0.5,
+        http_retries=2,
+        http_max_response_bytes=50_000,
+        rate_limit_per_minute=6000,
     )
 
 

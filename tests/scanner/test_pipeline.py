@@ -144,8 +144,13 @@ def test_a_listing_shared_by_two_searches_gets_one_history(session: Session, set
 
 def test_excluded_words_price_range_and_condition_filter(session: Session) -> None:
     search = Search(
-        name="s", query="guitar", marketplaces=["demo"], excluded_words=["case"],
-        min_price=Decimal("50"), max_price=Decimal("600"), condition="used",
+        name="s",
+        query="guitar",
+        marketplaces=["demo"],
+        excluded_words=["case"],
+        min_price=Decimal("50"),
+        max_price=Decimal("600"),
+        condition="used",
     )
     assert passes_filters(item("1", "100", condition="Pre-owned"), search)
     assert not passes_filters(item("2", "100", title="Guitar CASE only"), search)
@@ -158,10 +163,23 @@ def test_excluded_words_price_range_and_condition_filter(session: Session) -> No
 
 @pytest.mark.parametrize(
     ("text", "condition"),
-    [("Brand New", "new"), ("Pre-Owned", "used"), ("Gebraucht", "used"), ("For parts or not working", "for_parts"),
-     ("Certified - Refurbished", "refurbished"), ("新品、未使用", "new"), ("Open box", "new"), ("Used – Like New", "used"), ("New, unused", "new"),
-     ("pour pièces", "for_parts"), ("ジャンク品", "for_parts"), ("No noticeable scratches or stains", "used"),
-     ("Sehr gut - Refurbished", "refurbished"), ("unknown words", None), (None, None)],
+    [
+        ("Brand New", "new"),
+        ("Pre-Owned", "used"),
+        ("Gebraucht", "used"),
+        ("For parts or not working", "for_parts"),
+        ("Certified - Refurbished", "refurbished"),
+        ("新品、未使用", "new"),
+        ("Open box", "new"),
+        ("Used – Like New", "used"),
+        ("New, unused", "new"),
+        ("pour pièces", "for_parts"),
+        ("ジャンク品", "for_parts"),
+        ("No noticeable scratches or stains", "used"),
+        ("Sehr gut - Refurbished", "refurbished"),
+        ("unknown words", None),
+        (None, None),
+    ],
 )
 def test_condition_wording_is_normalised(text: str | None, condition: str | None) -> None:
     assert normalize_condition(text) == condition

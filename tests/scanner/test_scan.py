@@ -47,9 +47,13 @@ def logs(engine: Engine) -> list[TaskLog]:
 
 def market_prices(market: DemoMarket, settings: Settings) -> dict[str, Decimal | None]:
     """What the market shows right now for `guitar` on the pages a scan reads."""
-    adapter, url, prices = DemoAdapter(market.url), DemoAdapter(market.url).search_url(
-        scanner.scan.search_query(Search(name="x", query="guitar", marketplaces=["demo"]), settings)
-    ), {}
+    adapter, url, prices = (
+        DemoAdapter(market.url),
+        DemoAdapter(market.url).search_url(
+            scanner.scan.search_query(Search(name="x", query="guitar", marketplaces=["demo"]), settings)
+        ),
+        {},
+    )
     for _ in range(settings.scan_max_pages):
         page = adapter.read_page(requests.get(url, timeout=5).text, source_url=url)
         for listing in page.listings:
@@ -181,7 +185,10 @@ def test_the_breaker_opens_after_n_failures_skips_and_closes_after_a_good_trial(
     time.sleep(scan_settings.breaker_cooldown_seconds + 0.2)
     trial = run_scan(engine, scan_settings, search_id, task_id="trial")
     assert trial.errors == [] and trial.found > 0
-    assert [entry.status for entry in logs(engine)] == [TaskStatus.FAILED] * 3 + [TaskStatus.SKIPPED, TaskStatus.SUCCESS]
+    assert [entry.status for entry in logs(engine)] == [TaskStatus.FAILED] * 3 + [
+        TaskStatus.SKIPPED,
+        TaskStatus.SUCCESS,
+    ]
     with Session(engine) as session:
         assert breaker.check(session, "demo", utcnow(), scan_settings).allowed
 

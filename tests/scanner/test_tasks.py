@@ -70,7 +70,12 @@ def insert_due_searches(engine: Engine, count: int) -> list[int]:
     one through the form's validation would take most of the test)."""
     now = utcnow()
     rows = [
-        {"name": f"s{number}", "query": "guitar", "marketplaces": ["demo"], "next_scan_at": now - timedelta(seconds=number)}
+        {
+            "name": f"s{number}",
+            "query": "guitar",
+            "marketplaces": ["demo"],
+            "next_scan_at": now - timedelta(seconds=number),
+        }
         for number in range(count)
     ]
     with engine.begin() as connection:
@@ -174,9 +179,7 @@ def test_a_retry_of_the_same_task_is_not_stale(engine: Engine, scan_settings: Se
         assert not is_stale(session, search_id, queued_at, "task-1")
 
 
-def test_rescan_enqueues_one_task_ahead_of_the_sweep(
-    engine: Engine, scan_settings: Settings, worker: Worker
-) -> None:
+def test_rescan_enqueues_one_task_ahead_of_the_sweep(engine: Engine, scan_settings: Settings, worker: Worker) -> None:
     first, second = add_searches(engine, 2)
     with Session(engine) as session:
         session.execute(update(Search).where(Search.id == second).values(next_scan_at=utcnow() + timedelta(hours=1)))
@@ -205,7 +208,9 @@ def test_an_old_scan_lock_of_a_still_running_scan_is_respected(
 ) -> None:
     [search_id] = add_searches(engine, 1)
     with Session(engine) as session:
-        session.add(TaskLog(task_name="scan_search", search_id=search_id, marketplace="demo", status=TaskStatus.RUNNING))
+        session.add(
+            TaskLog(task_name="scan_search", search_id=search_id, marketplace="demo", status=TaskStatus.RUNNING)
+        )
         session.commit()
     ScanLock(worker.queue, search_id).acquire(taken_at=utcnow() - SCAN_ABANDONED_AFTER)
     assert worker.tasks.scan_search.call_local(search_id)["skipped"] == "already being scanned"

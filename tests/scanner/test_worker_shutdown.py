@@ -60,9 +60,7 @@ def world(tmp_path: Path, market: DemoMarket) -> Iterator[World]:
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "scanner", "worker"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
-    )
+    return subprocess.Popen([sys.executable, "-m", "scanner", "worker"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
 
 
 def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -97,9 +95,7 @@ def test_sigterm_lets_the_running_scan_finish(world: World, market: DemoMarket) 
     assert pending_scans(queue) == 0
 
 
-def test_a_scan_outlasting_the_shutdown_timeout_is_handed_back_untouched(
-    world: World, market: DemoMarket
-) -> None:
+def test_a_scan_outlasting_the_shutdown_timeout_is_handed_back_untouched(world: World, market: DemoMarket) -> None:
     engine, queue, env = world
     market.latency = 8.0
     rescan(queue, 1)

@@ -10,5 +10,11 @@ class CancelExecution(Exception):
     def __init__(self, msg: str | None = None, retry: bool | None = None) -> None: ...
 
 class RetryTask(Exception):
-    def __init__(self, msg: str | None = None, eta: datetime | None = None, delay: float | None = None,
-                 *args: object, **kwargs: object) -> None: ...
+    def __init__(
+        self,
+        msg: str | None = None,
+        eta: datetime | None = None,
+        delay: float | None = None,
+        *args: object,
+        **kwargs: object,
+    ) -> None: ...

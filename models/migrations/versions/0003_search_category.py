@@ -13,19 +13,17 @@ from alembic import op
 
 import models.types
 
-revision: str = '0003'
-down_revision: str | None = '0002'
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('search', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
-
+    with op.batch_alter_table("search", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('search', schema=None) as batch_op:
-        batch_op.drop_column('category')
-
+    with op.batch_alter_table("search", schema=None) as batch_op:
+        batch_op.drop_column("category")

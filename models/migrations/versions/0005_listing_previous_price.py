@@ -17,18 +17,18 @@ from alembic import op
 
 import models.types
 
-revision: str = '0005'
-down_revision: str | None = '0004'
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('listing', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('previous_price', models.types.ExactDecimal(), nullable=True))
-    op.execute('UPDATE listing SET previous_price = price')
+    with op.batch_alter_table("listing", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("previous_price", models.types.ExactDecimal(), nullable=True))
+    op.execute("UPDATE listing SET previous_price = price")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('listing', schema=None) as batch_op:
-        batch_op.drop_column('previous_price')
+    with op.batch_alter_table("listing", schema=None) as batch_op:
+        batch_op.drop_column("previous_price")
