@@ -21,7 +21,9 @@ from scanner.api import rescan as enqueue_rescan
 def save_search(search_id: int | None, search: SearchInput) -> int:
     """Create (search_id None) or update a search; returns its id."""
     with session_scope(resources.engine()) as session:
-        saved = crud.create_search(session, search) if search_id is None else crud.update_search(session, search_id, search)
+        saved = (
+            crud.create_search(session, search) if search_id is None else crud.update_search(session, search_id, search)
+        )
         saved_id = saved.id or 0
     data.refresh()
     return saved_id

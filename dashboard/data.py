@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import streamlit as st
@@ -105,7 +106,8 @@ def price_history(search_id: int, days: int | None) -> history.PriceHistory:
 
 
 @st.cache_data(ttl=LIST_TTL, show_spinner=False)
-def target_price(search_id: int) -> tuple[Any, str]:
+def target_price(search_id: int) -> tuple[Decimal | None, str]:
+    """The search's target price (None when unset) and currency, for the chart's target line."""
     with _session() as session:
         return history.target_price(session, search_id)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import streamlit as st
-from huey import Huey
 from sqlalchemy.engine import Engine
 
 from models.db import get_engine
 from models.health import HealthChecker
 from models.settings import Settings, get_settings
-from scanner.api import open_queue
+from scanner.api import TaskQueue, open_queue
 
 
 @st.cache_resource
@@ -23,7 +22,7 @@ def engine() -> Engine:
 
 
 @st.cache_resource
-def queue() -> Huey:
+def queue() -> TaskQueue:
     """The queue the workers consume: the dashboard reads its depth and enqueues rescans on it."""
     return open_queue(settings())
 

@@ -9,6 +9,8 @@ from models.settings import Settings
 from scanner.queue import TaskQueue, make_huey
 from scanner.tasks import register_tasks
 
+__all__ = ["TaskQueue", "open_queue", "rescan"]
+
 
 def open_queue(settings: Settings) -> TaskQueue:
     """The worker's queue, with its tasks registered so that they can be enqueued (and queued

@@ -37,7 +37,7 @@ def marketplace_colors(marketplaces: list[str]) -> dict[str, str]:
     return {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(sorted(marketplaces))}
 
 
-def wall_times(moments: Iterable[datetime], zone: ZoneInfo) -> pd.Series:
+def wall_times(moments: Iterable[datetime], zone: ZoneInfo) -> pd.Series[pd.Timestamp]:
     """The moments as wall-clock times in `zone`, without a zone (see the module's docstring)."""
     aware = pd.to_datetime(pd.Series(list(moments), dtype=object), utc=True)
     return aware.dt.tz_convert(zone).dt.tz_localize(None)
@@ -59,7 +59,7 @@ def history_frame(history: PriceHistory, zone: ZoneInfo) -> pd.DataFrame:
     )
 
 
-def rolling_median(frame: pd.DataFrame, window_days: int, min_samples: int) -> pd.Series:
+def rolling_median(frame: pd.DataFrame, window_days: int, min_samples: int) -> pd.Series[float]:
     """The median price over the preceding `window_days` (all marketplaces), one value per moment,
     left out until `min_samples` prices are known — as the deal rules do."""
     series = frame.sort_values("at", kind="stable").set_index("at")["price"]
@@ -69,8 +69,9 @@ def rolling_median(frame: pd.DataFrame, window_days: int, min_samples: int) -> p
 
 def _price_y(field: str, currency: str, scale: alt.Scale | None = None) -> alt.Y:
     """The price axis; every layer names it alike, so Vega-Lite draws one."""
-    return alt.Y(f"{field}:Q", title=f"Price ({currency})", axis=alt.Axis(format=",f"),
-                 scale=scale or alt.Scale(zero=False))
+    return alt.Y(
+        f"{field}:Q", title=f"Price ({currency})", axis=alt.Axis(format=",f"), scale=scale or alt.Scale(zero=False)
+    )
 
 
 def _time_tooltip() -> alt.Tooltip:
@@ -101,9 +102,11 @@ def search_price_figure(
     points = alt.Chart(frame).encode(x=x, y=y, color=color)
     if history.resolution != "raw":
         tooltip = [
-            alt.Tooltip("series:N", title="Marketplace"), _time_tooltip(),
+            alt.Tooltip("series:N", title="Marketplace"),
+            _time_tooltip(),
             alt.Tooltip("price:Q", title=f"Average ({currency})", format=",.2f"),
-            alt.Tooltip("low:Q", title="Low", format=",.2f"), alt.Tooltip("high:Q", title="High", format=",.2f"),
+            alt.Tooltip("low:Q", title="Low", format=",.2f"),
+            alt.Tooltip("high:Q", title="High", format=",.2f"),
             alt.Tooltip("observations:Q", title="Prices", format=","),
         ]
         layers = [
@@ -113,15 +116,23 @@ def search_price_figure(
     else:
         layers = [
             points.mark_circle(size=49, opacity=0.7, stroke="white", strokeWidth=0.5).encode(
-                tooltip=[alt.Tooltip("title:N", title="Listing"), alt.Tooltip("series:N", title="Marketplace"),
-                         alt.Tooltip("price:Q", title=f"Price ({currency})", format=",.2f"), _time_tooltip()]
+                tooltip=[
+                    alt.Tooltip("title:N", title="Listing"),
+                    alt.Tooltip("series:N", title="Marketplace"),
+                    alt.Tooltip("price:Q", title=f"Price ({currency})", format=",.2f"),
+                    _time_tooltip(),
+                ]
             )
         ]
     if not median.empty:
         market = pd.DataFrame({"at": median.index, "price": median.to_numpy(), "series": market_label})
         layers.append(
-            alt.Chart(market).mark_line(strokeWidth=2.5, point=_HOVER_POINT).encode(
-                x=x, y=y, color=color,
+            alt.Chart(market)
+            .mark_line(strokeWidth=2.5, point=_HOVER_POINT)
+            .encode(
+                x=x,
+                y=y,
+                color=color,
                 tooltip=[alt.Tooltip("price:Q", title=f"Market ({currency})", format=",.2f"), _time_tooltip()],
             )
         )
@@ -136,7 +147,7 @@ def search_price_figure(
     return alt.LayerChart(layer=layers, height=440).interactive()
 
 
-def _time_range(times: pd.Series) -> list[alt.DateTime] | UndefinedType:
+def _time_range(times: pd.Series[pd.Timestamp]) -> list[alt.DateTime] | UndefinedType:
     """Vega-Lite's own range, except that a single scan (prices seconds apart) gets an hour around
     it instead of an axis in milliseconds."""
     if times.empty:
@@ -150,8 +161,14 @@ def _time_range(times: pd.Series) -> list[alt.DateTime] | UndefinedType:
 
 def _datetime(moment: pd.Timestamp) -> alt.DateTime:
     """A wall-clock time as Vega-Lite's DateTime, read in the same (local) way as the data."""
-    return alt.DateTime(year=moment.year, month=moment.month, date=moment.day, hours=moment.hour,
-                        minutes=moment.minute, seconds=moment.second)
+    return alt.DateTime(
+        year=moment.year,
+        month=moment.month,
+        date=moment.day,
+        hours=moment.hour,
+        minutes=moment.minute,
+        seconds=moment.second,
+    )
 
 
 def listing_step_figure(listing: ListingHistory, *, zone: ZoneInfo) -> alt.LayerChart:
@@ -175,12 +192,15 @@ def listing_step_figure(listing: ListingHistory, *, zone: ZoneInfo) -> alt.Layer
         x=x, y=y, color=alt.Color("color:N", scale=None)
     )
     layers = [
-        alt.Chart(steps).mark_line(interpolate="step-after", color=PALETTE[0], strokeWidth=2.5, point=_HOVER_POINT)
+        alt.Chart(steps)
+        .mark_line(interpolate="step-after", color=PALETTE[0], strokeWidth=2.5, point=_HOVER_POINT)
         .encode(x=x, y=y, tooltip=tooltip),
-        alt.Chart(pd.DataFrame({"at": times, "price": prices})).mark_circle(color=PALETTE[0], size=49, opacity=1)
+        alt.Chart(pd.DataFrame({"at": times, "price": prices}))
+        .mark_circle(color=PALETTE[0], size=49, opacity=1)
         .encode(x=x, y=y, tooltip=tooltip),
         ends.mark_point(filled=True, opacity=1, size=169, stroke="white", strokeWidth=1).encode(
-            shape=alt.Shape("shape:N", scale=None), angle=alt.Angle("angle:Q", scale=None),
+            shape=alt.Shape("shape:N", scale=None),
+            angle=alt.Angle("angle:Q", scale=None),
             tooltip=[alt.Tooltip("label:N", title="Event"), _time_tooltip()],
         ),
         ends.mark_text(baseline="bottom", dy=-10).encode(text="label:N"),

@@ -16,8 +16,17 @@ from models.formatting import ago, confidence_word, marketplace_name, money, rel
 from models.tables import DealReason, JunkKind, Marketplace
 
 __all__ = [
-    "JUNK_LABELS", "REASON_LABELS", "ago", "browser_zone", "confidence_label", "marketplace_name", "money", "relative",
-    "plain", "safe_url", "versus_market",
+    "JUNK_LABELS",
+    "REASON_LABELS",
+    "ago",
+    "browser_zone",
+    "confidence_label",
+    "marketplace_name",
+    "money",
+    "relative",
+    "plain",
+    "safe_url",
+    "versus_market",
 ]
 
 REASON_LABELS = {

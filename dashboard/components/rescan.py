@@ -8,7 +8,7 @@ running; otherwise done, with the counts or the error — and stops polling once
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 import streamlit as st
 
@@ -21,6 +21,16 @@ from models.types import utcnow
 
 POLL_EVERY = timedelta(seconds=2)
 QUEUED_TOO_LONG = timedelta(minutes=2)
+
+
+class RescanState(TypedDict, total=False):
+    """What session state keeps of a search's latest "Rescan now": the error when it could not be
+    enqueued, else the task id, when it was enqueued and whether the scan is done."""
+
+    error: str
+    task_id: str
+    enqueued_at: datetime
+    done: bool
 
 
 def state_key(search_id: int) -> str:
@@ -51,14 +61,14 @@ def _enqueue(search_id: int) -> None:
         task_id = actions.rescan(search_id)
     except Exception as error:  # noqa: BLE001  (any storage error means "cannot enqueue")
         message = mask_secrets(f"{type(error).__name__}: {error}", secret_values(resources.settings()))
-        st.session_state[state_key(search_id)] = {"error": message}
+        st.session_state[state_key(search_id)] = RescanState(error=message)
         return
-    st.session_state[state_key(search_id)] = {"task_id": task_id, "enqueued_at": utcnow(), "done": False}
+    st.session_state[state_key(search_id)] = RescanState(task_id=task_id, enqueued_at=utcnow(), done=False)
 
 
-def _show_progress(state: dict[str, Any], progress: ScanProgress) -> None:
+def _show_progress(state: RescanState, progress: ScanProgress) -> None:
     if progress.state is ScanState.QUEUED:
-        enqueued_at: datetime = state["enqueued_at"]
+        enqueued_at = state["enqueued_at"]
         if utcnow() - enqueued_at > QUEUED_TOO_LONG:
             st.warning(
                 f"Still queued (since {relative(enqueued_at)}): is a worker running? See Operations.",
@@ -78,14 +88,16 @@ def _show_progress(state: dict[str, Any], progress: ScanProgress) -> None:
 
 
 def _panel(search_id: int, polling: bool, queue_problem: str | None) -> None:
-    state: dict[str, Any] = st.session_state.get(state_key(search_id), {})
+    state: RescanState = st.session_state.get(state_key(search_id), {})
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button(
             "Cannot enqueue" if queue_problem else "Rescan now",
             key=f"{state_key(search_id)}.button",
             icon=":material/block:" if queue_problem else ":material/refresh:",
             disabled=queue_problem is not None,
-            help=f"The queue is unreachable: {queue_problem}" if queue_problem else "Scan this search now, ahead of its schedule",
+            help=f"The queue is unreachable: {queue_problem}"
+            if queue_problem
+            else "Scan this search now, ahead of its schedule",
             on_click=_enqueue,
             args=(search_id,),
             type="primary",
@@ -95,13 +107,15 @@ def _panel(search_id: int, polling: bool, queue_problem: str | None) -> None:
         if "error" in state:
             st.error(f"Cannot enqueue the scan: the queue is unreachable ({state['error']}).")
             return
-        if not state.get("task_id"):
+        task_id = state.get("task_id")
+        if not task_id:
             return
-        progress = data.scan_progress(state["task_id"])
+        progress = data.scan_progress(task_id)
         _show_progress(state, progress)
     done = progress.state is ScanState.DONE
     if done != state.get("done"):
-        st.session_state[state_key(search_id)] = {**state, "done": done}
+        updated: RescanState = {**state, "done": done}
+        st.session_state[state_key(search_id)] = updated
     if polling == done:  # start polling after the click, or stop once done and show the card's new figures
         if done:
             data.refresh()
@@ -110,6 +124,6 @@ def _panel(search_id: int, polling: bool, queue_problem: str | None) -> None:
 
 def rescan_control(search_id: int, queue_problem: str | None) -> None:
     """The button and the live status of this search's latest "Rescan now"."""
-    state = st.session_state.get(state_key(search_id), {})
+    state: RescanState = st.session_state.get(state_key(search_id), {})
     polling = bool(state.get("task_id")) and not state.get("done")
     st.fragment(_panel, run_every=POLL_EVERY if polling else None)(search_id, polling, queue_problem)

@@ -8,7 +8,7 @@ being edited; the submit callback reads them, validates and saves through `dashb
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -23,48 +23,86 @@ from models.settings import Settings
 from models.tables import Condition, Marketplace, Search
 
 FIELDS = (
-    "name", "query", "excluded_words", "marketplaces", "interval_minutes", "condition",
-    "min_price", "max_price", "target_price", "currency", "category", "location", "radius_miles",
-    "alert_recipients", "market_discount_pct", "price_drop_pct", "alert_new_listings", "include_for_parts",
+    "name",
+    "query",
+    "excluded_words",
+    "marketplaces",
+    "interval_minutes",
+    "condition",
+    "min_price",
+    "max_price",
+    "target_price",
+    "currency",
+    "category",
+    "location",
+    "radius_miles",
+    "alert_recipients",
+    "market_discount_pct",
+    "price_drop_pct",
+    "alert_new_listings",
+    "include_for_parts",
 )
 _LIST_SEPARATORS = re.compile(r"[,;\s]+")
 FLASH_KEY = "searches.flash"
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def initial_values(search: Search | None, settings: Settings, *, suggest_demo: bool) -> dict[str, Any]:
+def initial_values(search: Search | None, settings: Settings, *, suggest_demo: bool) -> dict[str, object]:
     """What the widgets start with: the saved search, or sensible defaults for a new one."""
     if search is None:
         return {
-            "name": "", "query": "", "excluded_words": "",
+            "name": "",
+            "query": "",
+            "excluded_words": "",
             "marketplaces": [Marketplace.DEMO.value] if suggest_demo else [],
-            "interval_minutes": settings.default_scan_interval_minutes, "condition": "",
-            "min_price": "", "max_price": "", "target_price": "", "currency": "USD",
-            "category": "", "location": "", "radius_miles": None, "alert_recipients": "",
-            "market_discount_pct": "", "price_drop_pct": "", "alert_new_listings": False, "include_for_parts": False,
+            "interval_minutes": settings.default_scan_interval_minutes,
+            "condition": "",
+            "min_price": "",
+            "max_price": "",
+            "target_price": "",
+            "currency": "USD",
+            "category": "",
+            "location": "",
+            "radius_miles": None,
+            "alert_recipients": "",
+            "market_discount_pct": "",
+            "price_drop_pct": "",
+            "alert_new_listings": False,
+            "include_for_parts": False,
         }
     return {
-        "name": search.name, "query": search.query, "excluded_words": ", ".join(search.excluded_words),
-        "marketplaces": list(search.marketplaces), "interval_minutes": search.interval_minutes,
+        "name": search.name,
+        "query": search.query,
+        "excluded_words": ", ".join(search.excluded_words),
+        "marketplaces": list(search.marketplaces),
+        "interval_minutes": search.interval_minutes,
         "condition": search.condition.value if search.condition else "",
-        "min_price": _text(search.min_price), "max_price": _text(search.max_price),
-        "target_price": _text(search.target_price), "currency": search.currency,
-        "category": search.category or "", "location": search.location or "", "radius_miles": search.radius_miles,
+        "min_price": _text(search.min_price),
+        "max_price": _text(search.max_price),
+        "target_price": _text(search.target_price),
+        "currency": search.currency,
+        "category": search.category or "",
+        "location": search.location or "",
+        "radius_miles": search.radius_miles,
         "alert_recipients": ", ".join(search.alert_recipients),
-        "market_discount_pct": _text(search.market_discount_pct), "price_drop_pct": _text(search.price_drop_pct),
-        "alert_new_listings": search.alert_new_listings, "include_for_parts": search.include_for_parts,
+        "market_discount_pct": _text(search.market_discount_pct),
+        "price_drop_pct": _text(search.price_drop_pct),
+        "alert_new_listings": search.alert_new_listings,
+        "include_for_parts": search.include_for_parts,
     }
 
 
-def to_input(raw: dict[str, Any]) -> dict[str, object]:
-    """Widget values → what `SearchInput` parses: blank means "not set", lists are comma-separated."""
-    def blank_to_none(value: Any) -> Any:
+def to_input(raw: Mapping[str, Any]) -> dict[str, object]:
+    """Widget values → what `SearchInput` parses: blank means "not set", lists are comma-separated.
+    (`raw` is read from session state, whose values Streamlit types as Any.)"""
+
+    def blank_to_none(value: object) -> str | None:
         return None if value is None or str(value).strip() == "" else str(value).strip()
 
-    def words(value: Any) -> list[str]:
+    def words(value: object) -> list[str]:
         return [word for word in _LIST_SEPARATORS.split(_text(value)) if word]
 
     return {
@@ -157,25 +195,43 @@ def search_form(
             _problem(errors, "name")
             st.text_input("Search for", key=key("query"), placeholder="fender stratocaster")
             _problem(errors, "query")
-            st.text_input("Leave out listings with", key=key("excluded_words"), placeholder="case, parts, broken",
-                          help="Comma-separated words; a listing whose title has one is ignored.")
+            st.text_input(
+                "Leave out listings with",
+                key=key("excluded_words"),
+                placeholder="case, parts, broken",
+                help="Comma-separated words; a listing whose title has one is ignored.",
+            )
             _problem(errors, "excluded_words")
-            st.checkbox("Include for-parts listings (for repairers)", key=key("include_for_parts"),
-                        help="Broken or not-working units can be deals, priced against other for-parts listings. "
-                        "Otherwise they are left out as junk.")
+            st.checkbox(
+                "Include for-parts listings (for repairers)",
+                key=key("include_for_parts"),
+                help="Broken or not-working units can be deals, priced against other for-parts listings. "
+                "Otherwise they are left out as junk.",
+            )
             _problem(errors, "include_for_parts")
         with where:
             st.multiselect(
-                "Marketplaces", [m.value for m in Marketplace], key=key("marketplaces"),
-                format_func=marketplace_name, placeholder="Choose at least one",
+                "Marketplaces",
+                [m.value for m in Marketplace],
+                key=key("marketplaces"),
+                format_func=marketplace_name,
+                placeholder="Choose at least one",
                 help="\n".join(f"- **{marketplace_name(m)}**: {text}" for m, text in MARKETPLACE_HELP.items()),
             )
             _problem(errors, "marketplaces")
-            st.number_input("Scan every (minutes)", key=key("interval_minutes"), step=1,
-                            help=f"At least {settings.min_scan_interval_minutes} minutes.")
+            st.number_input(
+                "Scan every (minutes)",
+                key=key("interval_minutes"),
+                step=1,
+                help=f"At least {settings.min_scan_interval_minutes} minutes.",
+            )
             _problem(errors, "interval_minutes")
-            st.selectbox("Condition", ["", *[c.value for c in Condition]], key=key("condition"),
-                         format_func=lambda value: value.replace("_", " ").capitalize() if value else "Any condition")
+            st.selectbox(
+                "Condition",
+                ["", *[c.value for c in Condition]],
+                key=key("condition"),
+                format_func=lambda value: value.replace("_", " ").capitalize() if value else "Any condition",
+            )
             _problem(errors, "condition")
 
         low, high, target, currency = st.columns([2, 2, 2, 1])
@@ -205,15 +261,25 @@ def search_form(
         st.markdown("**Alerts**")
         recipients, below, drop = st.columns([3, 1, 1])
         with recipients:
-            st.text_input("Email alerts to", key=key("alert_recipients"), placeholder="me@example.com, partner@example.com")
+            st.text_input(
+                "Email alerts to", key=key("alert_recipients"), placeholder="me@example.com, partner@example.com"
+            )
             _problem(errors, "alert_recipients")
         with below:
-            st.text_input("% under market", key=key("market_discount_pct"), placeholder="e.g. 20",
-                          help="A deal when the price is this far under the median of comparable listings.")
+            st.text_input(
+                "% under market",
+                key=key("market_discount_pct"),
+                placeholder="e.g. 20",
+                help="A deal when the price is this far under the median of comparable listings.",
+            )
             _problem(errors, "market_discount_pct")
         with drop:
-            st.text_input("Price drop %", key=key("price_drop_pct"), placeholder="e.g. 10",
-                          help="A deal when a listing's price drops by this much.")
+            st.text_input(
+                "Price drop %",
+                key=key("price_drop_pct"),
+                placeholder="e.g. 10",
+                help="A deal when a listing's price drops by this much.",
+            )
             _problem(errors, "price_drop_pct")
         st.checkbox("Alert on every new listing", key=key("alert_new_listings"))
         _problem(errors, "alert_new_listings")
@@ -224,4 +290,3 @@ def search_form(
             on_click=_submit,
             args=(form_key, search.id if search else None, settings.min_scan_interval_minutes, on_saved),
         )
-

@@ -6,6 +6,7 @@ when Redis is down the banner says so and browsing carries on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -14,28 +15,38 @@ from dashboard import data
 from models.health import DOWN
 
 
-def database_problem(report: dict[str, Any]) -> str | None:
-    return report["errors"].get("db", "unreachable") if report["db"] == DOWN else None
+def _errors(report: Mapping[str, Any]) -> dict[str, str]:
+    """The report's `errors` section: what failed, keyed by check ("db", "redis", "queue")."""
+    errors: dict[str, str] = report["errors"]
+    return errors
 
 
-def queue_problem(report: dict[str, Any]) -> str | None:
+def database_problem(report: Mapping[str, Any]) -> str | None:
+    return _errors(report).get("db", "unreachable") if report["db"] == DOWN else None
+
+
+def queue_problem(report: Mapping[str, Any]) -> str | None:
     """Why scans cannot be enqueued right now, or None when the queue answers."""
     if report["redis"] == DOWN:
-        return report["errors"].get("redis", "Redis is unreachable")
-    return report["errors"].get("queue")
+        return _errors(report).get("redis", "Redis is unreachable")
+    return _errors(report).get("queue")
 
 
 def banners() -> bool:
     """Draw the banners; False when the database cannot be used (pages that need it stop)."""
     if data.schema_is_current() is False:  # checked first: the health check needs the tables
-        st.error("**The database schema is out of date.** Run `python -m scanner migrate`, then reload.",
-                 icon=":material/database:")
+        st.error(
+            "**The database schema is out of date.** Run `python -m scanner migrate`, then reload.",
+            icon=":material/database:",
+        )
         return False
     report = data.health()
     problem = database_problem(report)
     if problem:
-        st.error(f"**The database is unreachable** ({problem}). Deal Scout cannot show or save anything until it is back.",
-                 icon=":material/database:")
+        st.error(
+            f"**The database is unreachable** ({problem}). Deal Scout cannot show or save anything until it is back.",
+            icon=":material/database:",
+        )
         return False
     problem = queue_problem(report)
     if problem:

@@ -115,11 +115,13 @@ def excluded_frame(items: list[ExcludedListing]) -> pd.DataFrame:
 
 def _listing_columns(currencies: set[str]) -> dict[str, Any]:
     """The columns every table here shares: the titled link, the total price and, when the prices
-    are in several currencies, the currency."""
+    are in several currencies, the currency. (Values are `st.column_config` columns or None: the
+    type those return, `ColumnConfig`, is not part of Streamlit's public API, hence Any.)"""
     return {
         "listing": st.column_config.LinkColumn("Listing", display_text=f"{TITLE_MARKER}(.*)$", width=280),
-        "price": st.column_config.NumberColumn("Price", format=price_format(currencies),
-                                               help="Total: price plus known shipping"),
+        "price": st.column_config.NumberColumn(
+            "Price", format=price_format(currencies), help="Total: price plus known shipping"
+        ),
         "currency": st.column_config.TextColumn("Cur.", width="small") if len(currencies) > 1 else None,
         "marketplace": st.column_config.TextColumn("Marketplace"),
     }
@@ -129,10 +131,14 @@ def _column_config(currencies: set[str]) -> dict[str, Any]:
     return {
         "image": st.column_config.ImageColumn("", width="small"),
         **_listing_columns(currencies),
-        "history": st.column_config.LinkColumn("History", display_text=":material/show_chart:", width="small",
-                                               help="This listing's price history"),
-        "market": st.column_config.NumberColumn("Market price", format=price_format(currencies),
-                                                help="Median price of comparable listings when the deal was found"),
+        "history": st.column_config.LinkColumn(
+            "History", display_text=":material/show_chart:", width="small", help="This listing's price history"
+        ),
+        "market": st.column_config.NumberColumn(
+            "Market price",
+            format=price_format(currencies),
+            help="Median price of comparable listings when the deal was found",
+        ),
         "versus": st.column_config.TextColumn("vs market", help="The price against the market price"),
         "reason": st.column_config.TextColumn("Why"),
         "search": st.column_config.TextColumn("Search"),
@@ -167,27 +173,45 @@ def _why(row: DealRow, name: str) -> None:
         st.markdown(f"**Why “{plain(row.title)}”** · {reasons_text(row)} · {compared(row)}")
         market = row.market
         if market is None:
-            st.info("No market price: too few comparable listings were known when this became a deal, so it rests "
-                    "on its reason alone.", icon=":material/query_stats:")
+            st.info(
+                "No market price: too few comparable listings were known when this became a deal, so it rests "
+                "on its reason alone.",
+                icon=":material/query_stats:",
+            )
             return
         comparables = data.deal_comparables(market.deal_id)
         totals = [item.total_price for item in comparables if item.total_price is not None]
         price, sample, sure, spread = st.columns(4)
-        price.metric("Market price", money(market.price, row.currency),
-                     help="The median total of comparable listings of the same product, outliers left out")
+        price.metric(
+            "Market price",
+            money(market.price, row.currency),
+            help="The median total of comparable listings of the same product, outliers left out",
+        )
         sample.metric("Sample size", f"{market.sample_size} listings" if market.sample_size is not None else "–")
-        sure.metric("Confidence", confidence_label(market.confidence),
-                    help="Grows with the sample size, falls with the spread: high from 0.6, medium from 0.35")
-        spread.metric("Range", f"{money(min(totals), row.currency)} – {money(max(totals), row.currency)}"
-                      if totals else "–", help="The cheapest and dearest comparable below, at today's prices")
+        sure.metric(
+            "Confidence",
+            confidence_label(market.confidence),
+            help="Grows with the sample size, falls with the spread: high from 0.6, medium from 0.35",
+        )
+        spread.metric(
+            "Range",
+            f"{money(min(totals), row.currency)} – {money(max(totals), row.currency)}" if totals else "–",
+            help="The cheapest and dearest comparable below, at today's prices",
+        )
         if not comparables:
             st.caption("This deal's comparables were not recorded, or are no longer stored.")
             return
         if market.sample_size and len(comparables) < market.sample_size:
-            st.caption(f"Showing {len(comparables)} of the {market.sample_size} comparables: the others were not "
-                       "kept with the deal, or are no longer stored.")
-        st.dataframe(comparables_frame(comparables), column_config=_listing_columns({row.currency}), hide_index=True,
-                     key=f"{name}.comparables")
+            st.caption(
+                f"Showing {len(comparables)} of the {market.sample_size} comparables: the others were not "
+                "kept with the deal, or are no longer stored."
+            )
+        st.dataframe(
+            comparables_frame(comparables),
+            column_config=_listing_columns({row.currency}),
+            hide_index=True,
+            key=f"{name}.comparables",
+        )
 
 
 def _deal_list(rows: list[DealRow], name: str, hint: str | None) -> None:
@@ -230,22 +254,29 @@ def deal_table(filters: DealFilter, any_deals: bool) -> None:
     rows = data.deal_rows(filters)
     suspicious = data.deal_rows(replace(filters, suspicious=True))
     if rows:
-        best = max((row.market.percent_under for row in rows if row.market and row.market.percent_under is not None),
-                   default=None)
+        best = max(
+            (row.market.percent_under for row in rows if row.market and row.market.percent_under is not None),
+            default=None,
+        )
         count, top, newest = st.columns(3)
         count.metric("Deals shown", len(rows))
         top.metric("Best % under market", f"{best:.0f}%" if best is not None else "–")
         newest.metric("Newest", relative(max(row.detected_at for row in rows)))
-        _deal_list(rows, DEALS, "Select a deal to see why it is one, or several to dismiss them. "
-                   "The list refreshes every 30 seconds.")
+        _deal_list(
+            rows,
+            DEALS,
+            "Select a deal to see why it is one, or several to dismiss them. The list refreshes every 30 seconds.",
+        )
     elif any_deals:
         st.info("No deals match these filters.", icon=":material/filter_alt_off:")
     else:
         _no_deals_yet()
     if suspicious:
         st.subheader("Suspicious — check before buying", anchor=False)
-        st.caption("Priced so far under their market that they are more often bait, a typo or something else than a "
-                   "bargain. Never alerted; read the listing before paying anything.")
+        st.caption(
+            "Priced so far under their market that they are more often bait, a typo or something else than a "
+            "bargain. Never alerted; read the listing before paying anything."
+        )
         _deal_list(suspicious, SUSPICIOUS, None)
 
 
@@ -254,8 +285,9 @@ def excluded_section(search_ids: Sequence[int]) -> None:
     st.subheader("Excluded listings", anchor=False)
     items = data.excluded_listings(tuple(search_ids))
     if not items:
-        st.info("Nothing excluded: every listing these searches found was judged on its price.",
-                icon=":material/check:")
+        st.info(
+            "Nothing excluded: every listing these searches found was judged on its price.", icon=":material/check:"
+        )
         return
     capped = f" (the latest {EXCLUDED_LIMIT})" if len(items) >= EXCLUDED_LIMIT else ""
     st.caption(f"Found by your searches but never a deal, nor evidence of a market price; newest first{capped}.")
@@ -285,22 +317,38 @@ if not names:
 
 facets = data.deal_facets()
 which, where, why, low, high = st.columns([3, 2, 2, 1, 1])
-search_ids = which.multiselect("Search", list(names), format_func=names.__getitem__, placeholder="All searches",
-                               key="deals.search")
-marketplaces = where.multiselect("Marketplace", list(facets.marketplaces), format_func=marketplace_name,
-                                 placeholder="All marketplaces", key="deals.marketplace")
-reasons = why.multiselect("Why", list(facets.reasons), format_func=REASON_LABELS.__getitem__, placeholder="Any reason",
-                          key="deals.reason")
+search_ids = which.multiselect(
+    "Search", list(names), format_func=names.__getitem__, placeholder="All searches", key="deals.search"
+)
+marketplaces = where.multiselect(
+    "Marketplace",
+    list(facets.marketplaces),
+    format_func=marketplace_name,
+    placeholder="All marketplaces",
+    key="deals.marketplace",
+)
+reasons = why.multiselect(
+    "Why", list(facets.reasons), format_func=REASON_LABELS.__getitem__, placeholder="Any reason", key="deals.reason"
+)
 min_price = low.number_input("Min price", min_value=0.0, step=PRICE_STEP, value=None, key="deals.min")
 max_price = high.number_input("Max price", min_value=0.0, step=PRICE_STEP, value=None, key="deals.max")
 order, dismissed, ended, excluded = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
-sort = order.segmented_control("Order", ["best", "newest"], default="best", required=True, key="deals.order",
-                               format_func={"best": "Best first", "newest": "Newest first"}.__getitem__)
+sort = order.segmented_control(
+    "Order",
+    ["best", "newest"],
+    default="best",
+    required=True,
+    key="deals.order",
+    format_func={"best": "Best first", "newest": "Newest first"}.__getitem__,
+)
 include_dismissed = dismissed.toggle("Show dismissed", key="deals.dismissed")
 include_ended = ended.toggle("Show sold and ended", key="deals.ended")
-show_excluded = excluded.toggle("Show excluded listings", key="deals.excluded",
-                                help="What the searches found but left out: for parts, accessories, placeholder "
-                                "prices, wanted posts, bundles and other products")
+show_excluded = excluded.toggle(
+    "Show excluded listings",
+    key="deals.excluded",
+    help="What the searches found but left out: for parts, accessories, placeholder "
+    "prices, wanted posts, bundles and other products",
+)
 
 deal_table(
     DealFilter(

@@ -52,7 +52,9 @@ def _status_row(report: dict[str, object]) -> None:
             st.caption(f"Last heartbeat {beat['age_seconds']:.0f} s ago from {beat['worker_id']}")
     with smtp:
         st.metric("Email (SMTP)", "configured" if settings.smtp_configured else "not set")
-        st.caption(str(report["smtp"]) if settings.smtp_configured else "SMTP not configured: set SMTP_HOST to email alerts")
+        st.caption(
+            str(report["smtp"]) if settings.smtp_configured else "SMTP not configured: set SMTP_HOST to email alerts"
+        )
 
 
 def _marketplace_frame(snapshot: data.OperationsSnapshot) -> pd.DataFrame:
@@ -65,7 +67,9 @@ def _marketplace_frame(snapshot: data.OperationsSnapshot) -> pd.DataFrame:
             "scans_hour": [item.runs for item in hour],
             "failure_hour": [item.failure_rate * 100 for item in hour],
             "scans_day": [day[item.marketplace].runs if item.marketplace in day else 0 for item in hour],
-            "failure_day": [day[item.marketplace].failure_rate * 100 if item.marketplace in day else 0.0 for item in hour],
+            "failure_day": [
+                day[item.marketplace].failure_rate * 100 if item.marketplace in day else 0.0 for item in hour
+            ],
             "last_success": [item.last_success_at for item in hour],
             "last_error": [item.last_error_class or "" for item in hour],
         }
@@ -83,9 +87,13 @@ def _marketplaces(snapshot: data.OperationsSnapshot) -> None:
                 "marketplace": st.column_config.TextColumn("Marketplace"),
                 "state": st.column_config.TextColumn("Breaker / switch"),
                 "scans_hour": st.column_config.NumberColumn("Scans (1 h)"),
-                "failure_hour": st.column_config.ProgressColumn("Failed (1 h)", format=percent, min_value=0, max_value=100),
+                "failure_hour": st.column_config.ProgressColumn(
+                    "Failed (1 h)", format=percent, min_value=0, max_value=100
+                ),
                 "scans_day": st.column_config.NumberColumn("Scans (24 h)"),
-                "failure_day": st.column_config.ProgressColumn("Failed (24 h)", format=percent, min_value=0, max_value=100),
+                "failure_day": st.column_config.ProgressColumn(
+                    "Failed (24 h)", format=percent, min_value=0, max_value=100
+                ),
                 "last_success": st.column_config.DatetimeColumn("Last success", format="distance"),
                 "last_error": st.column_config.TextColumn("Last error"),
             },
@@ -109,18 +117,33 @@ def _switch(marketplace: str, item: MarketplaceStatus | None) -> None:
     name.markdown(f"**{marketplace_name(marketplace)}**")
     stopped = item is not None and (item.paused or item.breaker_state is not BreakerState.CLOSED)
     if stopped:
-        button.button("Resume", key=f"ops.resume.{marketplace}", icon=":material/play_arrow:", width="stretch",
-                      on_click=actions.resume_marketplace, args=(marketplace,),
-                      help="Unpause and close the circuit breaker")
+        button.button(
+            "Resume",
+            key=f"ops.resume.{marketplace}",
+            icon=":material/play_arrow:",
+            width="stretch",
+            on_click=actions.resume_marketplace,
+            args=(marketplace,),
+            help="Unpause and close the circuit breaker",
+        )
     else:
-        button.button("Pause", key=f"ops.pause.{marketplace}", icon=":material/pause:", width="stretch",
-                      on_click=_pause, args=(marketplace,), help="Stop scanning it for every search")
+        button.button(
+            "Pause",
+            key=f"ops.pause.{marketplace}",
+            icon=":material/pause:",
+            width="stretch",
+            on_click=_pause,
+            args=(marketplace,),
+            help="Stop scanning it for every search",
+        )
     if item is None:
         st.caption("not scanned yet")
     elif item.paused:
         st.markdown(f":gray-badge[paused] {item.pause_reason or ''}")
     else:
-        until = f" until {relative(item.open_until)}" if item.breaker_state is BreakerState.OPEN and item.open_until else ""
+        until = (
+            f" until {relative(item.open_until)}" if item.breaker_state is BreakerState.OPEN and item.open_until else ""
+        )
         failures = f" · {item.consecutive_failures} failures in a row" if item.consecutive_failures else ""
         st.markdown(f"{BREAKER_LABELS[item.breaker_state]}{until}{failures}")
 
@@ -137,8 +160,12 @@ def _failures(snapshot: data.OperationsSnapshot) -> None:
     classes, recent = st.columns([1, 3])
     with classes:
         st.dataframe(
-            pd.DataFrame({"error": [c.error_class for c in snapshot.error_classes],
-                          "count": [c.count for c in snapshot.error_classes]}),
+            pd.DataFrame(
+                {
+                    "error": [c.error_class for c in snapshot.error_classes],
+                    "count": [c.count for c in snapshot.error_classes],
+                }
+            ),
             hide_index=True,
             column_config={"error": "Error class", "count": st.column_config.NumberColumn("Failures")},
         )
@@ -148,7 +175,9 @@ def _failures(snapshot: data.OperationsSnapshot) -> None:
                 {
                     "at": [f.created_at for f in snapshot.failures],
                     "search": [f.search_name or (f"#{f.search_id}" if f.search_id else "") for f in snapshot.failures],
-                    "marketplace": [marketplace_name(f.marketplace) if f.marketplace else "" for f in snapshot.failures],
+                    "marketplace": [
+                        marketplace_name(f.marketplace) if f.marketplace else "" for f in snapshot.failures
+                    ],
                     "error_class": [f.error_class or "" for f in snapshot.failures],
                     "error": [f.error or "" for f in snapshot.failures],
                     "task": [f.task_name for f in snapshot.failures],
@@ -174,16 +203,23 @@ def _retry_failed() -> None:
 def _outbox(snapshot: data.OperationsSnapshot) -> None:
     st.subheader("Alert outbox")
     if not settings.smtp_configured:
-        st.markdown(":orange[:material/mail: **SMTP not configured**: alerts are kept pending, not emailed. "
-                    "Set `SMTP_HOST` (and `SMTP_USER`/`SMTP_PASSWORD` if needed), then restart the worker.]")
+        st.markdown(
+            ":orange[:material/mail: **SMTP not configured**: alerts are kept pending, not emailed. "
+            "Set `SMTP_HOST` (and `SMTP_USER`/`SMTP_PASSWORD` if needed), then restart the worker.]"
+        )
     pending, sent, failed, retry = st.columns([1, 1, 1, 2], vertical_alignment="center")
     pending.metric("Pending", snapshot.outbox[NotificationStatus.PENDING])
     sent.metric("Sent", snapshot.outbox[NotificationStatus.SENT])
     failures = snapshot.outbox[NotificationStatus.FAILED]
     failed.metric("Failed", failures)
-    retry.button(f"Retry failed ({failures})", key="ops.retry-failed", icon=":material/replay:",
-                 disabled=failures == 0, on_click=_retry_failed,
-                 help="Put failed alerts back to pending with a fresh set of attempts")
+    retry.button(
+        f"Retry failed ({failures})",
+        key="ops.retry-failed",
+        icon=":material/replay:",
+        disabled=failures == 0,
+        on_click=_retry_failed,
+        help="Put failed alerts back to pending with a fresh set of attempts",
+    )
 
 
 def _workers(snapshot: data.OperationsSnapshot) -> None:

@@ -27,19 +27,23 @@ def _linked(name: str, ids: list[int]) -> int:
     wanted = st.query_params.get(name, "")
     return ids.index(int(wanted)) if wanted.isdigit() and int(wanted) in ids else 0
 
+
 zone = browser_zone()
 
 st.title("Price history")
 names = data.search_names()
 if not names:
-    st.info("Nothing to chart yet: create a search first, and its prices appear here after the first scan.",
-            icon=":material/show_chart:")
+    st.info(
+        "Nothing to chart yet: create a search first, and its prices appear here after the first scan.",
+        icon=":material/show_chart:",
+    )
     st.page_link("views/searches.py", label="Create a search", icon=":material/add:")
     st.stop()
 
 pick, span = st.columns([3, 2], vertical_alignment="bottom")
-search_id: int = pick.selectbox("Search", list(names), index=_linked("search", list(names)),
-                                format_func=names.__getitem__, key="history.search")
+search_id: int = pick.selectbox(
+    "Search", list(names), index=_linked("search", list(names)), format_func=names.__getitem__, key="history.search"
+)
 st.query_params["search"] = str(search_id)
 window = span.segmented_control("Period", list(WINDOWS), default="30 days", required=True, key="history.window")
 days = WINDOWS[window or "30 days"]
@@ -54,8 +58,11 @@ if not history.points:
 else:
     lowest, middle, recorded, goal = st.columns(4)
     lowest.metric("Lowest price", money(min(point.low for point in history.points), currency))
-    middle.metric("Median price", money(statistics.median(point.price for point in history.points), currency),
-                  help="Of the prices shown (hourly or daily averages when bucketed)")
+    middle.metric(
+        "Median price",
+        money(statistics.median(point.price for point in history.points), currency),
+        help="Of the prices shown (hourly or daily averages when bucketed)",
+    )
     recorded.metric("Prices recorded", f"{history.observations:,}")
     goal.metric("Target price", money(target, currency) if target is not None else "none set")
     st.altair_chart(
@@ -89,15 +96,24 @@ def _label(listing_id: int) -> str:
     return f"{choice.title} — {marketplace_name(choice.marketplace)} — {price} ({choice.status.value})"
 
 
-listing_id: int = st.selectbox("Listing", list(choices), index=_linked("listing", list(choices)), format_func=_label,
-                          key=f"history.listing.{search_id}")
+listing_id: int = st.selectbox(
+    "Listing",
+    list(choices),
+    index=_linked("listing", list(choices)),
+    format_func=_label,
+    key=f"history.listing.{search_id}",
+)
 st.query_params["listing"] = str(listing_id)
 listing = data.listing_history(listing_id)
 if listing is None or not listing.points:
     st.caption("No prices recorded for this listing.")
     st.stop()
-st.altair_chart(charts.listing_step_figure(listing, zone=zone), key="history.listing-chart", width="stretch",
-                alt=f"Price of “{listing.listing.title}” over time, from first seen to now or its end")
+st.altair_chart(
+    charts.listing_step_figure(listing, zone=zone),
+    key="history.listing-chart",
+    width="stretch",
+    alt=f"Price of “{listing.listing.title}” over time, from first seen to now or its end",
+)
 changes = len(listing.points) - 1
 about, open_link = st.columns([4, 1], vertical_alignment="center")
 about.caption(

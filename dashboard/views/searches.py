@@ -51,8 +51,11 @@ def _last_scan(search: SearchSummary) -> None:
         st.caption("Scanning now…")
         return
     kind, text = rescan.describe(scan)
-    icon = {"success": ":green[:material/check_circle:]", "error": ":red[:material/error:]",
-            "warning": ":orange[:material/warning:]"}[kind]
+    icon = {
+        "success": ":green[:material/check_circle:]",
+        "error": ":red[:material/error:]",
+        "warning": ":orange[:material/warning:]",
+    }[kind]
     st.markdown(f"{icon} Last scan {relative(finished)}  \n{text}")
 
 
@@ -75,8 +78,12 @@ def _card(search: SearchSummary, queue_problem: str | None) -> None:
                 prices.append(f"target {money(search.target_price, search.currency)}")
             st.caption(
                 " · ".join(
-                    [f"“{search.query}”", ", ".join(marketplace_name(m) for m in search.marketplaces),
-                     f"every {search.interval_minutes} min", *prices]
+                    [
+                        f"“{search.query}”",
+                        ", ".join(marketplace_name(m) for m in search.marketplaces),
+                        f"every {search.interval_minutes} min",
+                        *prices,
+                    ]
                 )
             )
         with last:
@@ -96,19 +103,40 @@ def _card(search: SearchSummary, queue_problem: str | None) -> None:
                 on_click=actions.set_search_status,
                 args=(search.id, SearchStatus.ACTIVE if paused else SearchStatus.PAUSED),
             )
-            st.button("Edit", key=f"search.{search.id}.edit", icon=":material/edit:", on_click=_start_editing,
-                      args=(search.id,))
-            st.button("Delete", key=f"search.{search.id}.delete", icon=":material/delete:",
-                      on_click=st.session_state.update, args=({DELETING_KEY: search.id},))
+            st.button(
+                "Edit",
+                key=f"search.{search.id}.edit",
+                icon=":material/edit:",
+                on_click=_start_editing,
+                args=(search.id,),
+            )
+            st.button(
+                "Delete",
+                key=f"search.{search.id}.delete",
+                icon=":material/delete:",
+                on_click=st.session_state.update,
+                args=({DELETING_KEY: search.id},),
+            )
             rescan.rescan_control(search.id, queue_problem)
 
         if st.session_state.get(DELETING_KEY) == search.id:
             st.warning(f"Delete “{search.name}”? Its deals and alerts go too; listings stay for other searches.")
             yes, no, _ = st.columns([1, 1, 4])
-            yes.button("Delete for good", key=f"search.{search.id}.confirm-delete", type="primary",
-                       on_click=_delete, args=(search,), width="stretch")
-            no.button("Cancel", key=f"search.{search.id}.cancel-delete", width="stretch",
-                      on_click=st.session_state.update, args=({DELETING_KEY: None},))
+            yes.button(
+                "Delete for good",
+                key=f"search.{search.id}.confirm-delete",
+                type="primary",
+                on_click=_delete,
+                args=(search,),
+                width="stretch",
+            )
+            no.button(
+                "Cancel",
+                key=f"search.{search.id}.cancel-delete",
+                width="stretch",
+                on_click=st.session_state.update,
+                args=({DELETING_KEY: None},),
+            )
 
         if st.session_state.get(EDITING_KEY) == search.id:
             saved = data.load_search(search.id)
@@ -133,8 +161,9 @@ with st.expander("New search", icon=":material/add:", expanded=not summaries):
             "**Demo market** selected: it is built in, so you can watch a scan find deals without "
             "touching a real marketplace. The first scan runs as soon as you save."
         )
-    search_form.search_form(NEW_FORM, search=None, settings=settings, on_saved=lambda _id: None,
-                            suggest_demo=not summaries)
+    search_form.search_form(
+        NEW_FORM, search=None, settings=settings, on_saved=lambda _id: None, suggest_demo=not summaries
+    )
 
 for summary in summaries:
     _card(summary, problem)
