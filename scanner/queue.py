@@ -20,7 +20,7 @@ from typing import Protocol
 
 from huey import Huey
 from huey.api import Task, TaskWrapper
-from huey.storage import PriorityRedisStorage, RedisStorage, SqliteStorage
+from huey.storage import PriorityRedisStorage, SqliteStorage
 
 from models.settings import Settings
 
@@ -87,11 +87,6 @@ def make_huey(settings: Settings, name: str = QUEUE_NAME) -> TaskQueue:
     return TaskQueue(
         name, storage_class=SqliteStorage, filename=str(settings.huey_sqlite_path), results=False, utc=True, timeout=30
     )
-
-
-def backend_name(queue: Huey) -> str:
-    """Which storage the queue uses, for health output and the dashboard."""
-    return "redis" if isinstance(queue.storage, RedisStorage) else "sqlite"
 
 
 def lock_key(queue: Huey, name: str) -> str:

@@ -13,9 +13,10 @@ import redis
 from huey import Huey
 from huey.exceptions import TaskLockedException
 
+from models.health import queue_backend
 from models.settings import Settings, load_settings
 from scanner.api import open_queue, rescan
-from scanner.queue import RESCAN_PRIORITY, backend_name, enqueue_all, make_huey
+from scanner.queue import RESCAN_PRIORITY, enqueue_all, make_huey
 from scanner.worker import Worker
 from tests.conftest import REDIS_TEST_URL, require_redis
 
@@ -23,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_factory_picks_redis_only_when_configured(tmp_path: Path) -> None:
-    assert backend_name(make_huey(load_settings(data_dir=tmp_path, redis_url=None))) == "sqlite"
-    assert backend_name(make_huey(load_settings(data_dir=tmp_path, redis_url=REDIS_TEST_URL))) == "redis"
+    assert queue_backend(make_huey(load_settings(data_dir=tmp_path, redis_url=None))) == "sqlite"
+    assert queue_backend(make_huey(load_settings(data_dir=tmp_path, redis_url=REDIS_TEST_URL))) == "redis"
 
 
 def test_a_consumer_runs_an_enqueued_task(queue: Huey) -> None:

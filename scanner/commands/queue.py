@@ -17,9 +17,10 @@ from typing import Literal, TypedDict
 from huey import Huey
 from huey.api import Task
 
+from models.health import queue_backend
 from models.settings import get_settings
 from scanner.commands import Commands, UsageError
-from scanner.queue import backend_name, lock_key
+from scanner.queue import lock_key
 from scanner.table import print_table
 
 PURGE_IS_SAFE = (
@@ -102,7 +103,7 @@ def _task_row(task: Task) -> TaskRow:
 
 def queue_status(queue: Huey, limit: int) -> QueueStatus:
     return {
-        "backend": backend_name(queue),
+        "backend": queue_backend(queue),
         "pending_count": queue.pending_count(),
         "scheduled_count": queue.scheduled_count(),
         "pending": [_task_row(task) for task in queue.pending(limit)],
