@@ -1,11 +1,14 @@
 """Facebook Marketplace search and category pages.
 
 The listings come from the GraphQL result the page embeds for its own first render
-(`<script type="application/json">` → RelayPrefetchedStreamCache → `__bbox.result.data`, with
-the feed in `marketplace_search.feed_units` for searches and `viewer.marketplace_feed_stories`
-for category pages). A page saved from a browser also holds the cards it rendered — more of them
-when the person scrolled — and those are read by structure and text order, since the class names
-are scrambled: price line (current price, then any struck-out one), title, location, subtitles.
+(RelayPrefetchedStreamCache → `__bbox.result.data`, with the feed in `marketplace_search.feed_units`
+for searches and `viewer.marketplace_feed_stories` for category pages). Current pages hold it in
+`<script type="application/json">`; the 2023 layout hands the same JSON to a JavaScript call in a
+plain `<script>` (`requireLazy([...], function (...) { ... .handle({...}) })`), so the feed is
+read from its key on, whatever wraps it. A page saved from a browser also holds the cards it
+rendered — more of them when the person scrolled — and those are read by structure and text order,
+since the class names are scrambled: price line (current price, then any struck-out one), title,
+location, subtitles.
 
 Further pages exist only behind Facebook's GraphQL endpoint and its session tokens, so one scan
 reads the first page (about two dozen listings).
@@ -41,8 +44,8 @@ from scanner.marketplaces.prices import parse_price
 from scanner.marketplaces.text import clean_text
 
 BASE_URL = "https://www.facebook.com"
-_FEED_KEYS = ("feed_units", "marketplace_feed_stories")
-_JSON_SCRIPT = re.compile(r"<script\b[^>]*type=\"application/json\"[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+_FEED_KEY = re.compile(r'"(?:feed_units|marketplace_feed_stories)"\s*:\s*')
+_JSON = json.JSONDecoder()
 _ITEM_HREF = re.compile(r"/marketplace/item/(\d+)")
 _CITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # A price line holds amounts only: "$1,200", "CA$45", "1.049,00 €", "12 500 kr", "¥12,000", "Free" —
@@ -141,31 +144,21 @@ def listing_url(listing_id: str) -> str:
 
 
 def _feeds(body: str) -> Iterator[list[Any]]:
-    """The `edges` of every listing feed in the page's JSON blobs (or in a bare GraphQL reply)."""
-    stripped = body.lstrip().removeprefix("for (;;);")
-    blobs = [stripped] if stripped.startswith("{") else _JSON_SCRIPT.findall(body)
-    for blob in blobs:
-        if not any(key in blob for key in _FEED_KEYS):
-            continue
+    """The `edges` of every listing feed, each decoded from its own key on: the JSON around it
+    may be a JSON script, an argument of a JavaScript call (read, never run) or a bare GraphQL
+    reply. A value that does not decode — a cut-off or altered payload — is no feed."""
+    bare_reply = body.lstrip().startswith(("{", "for (;;);"))
+    position = 0
+    while (key := _FEED_KEY.search(body, position)) is not None:
+        position = key.end()
+        if not bare_reply and body.rfind("<script", 0, key.start()) <= body.rfind("</script", 0, key.start()):
+            continue  # the page's text, which sellers write, is no data
         try:
-            data = json.loads(blob)
-        except ValueError:
+            feed, position = _JSON.raw_decode(body, key.end())
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder goes
             continue
-        yield from _find_feeds(data)
-
-
-def _find_feeds(data: Any) -> Iterator[list[Any]]:
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in _FEED_KEYS and isinstance(value, dict) and isinstance(value.get("edges"), list):
-                    yield value["edges"]
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(reversed(node))
+        if isinstance(feed, dict) and isinstance(feed.get("edges"), list):
+            yield feed["edges"]
 
 
 def _read_edges(edges: list[Any], currency: str) -> list[ListingData]:

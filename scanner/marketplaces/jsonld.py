@@ -1,5 +1,7 @@
 """One product page in any shop, watched through the structured data shops publish for search
-engines: schema.org JSON-LD first, then microdata, then OpenGraph product tags.
+engines: schema.org JSON-LD first, then microdata, then OpenGraph product tags. Where they
+disagree on the price, the buyer pays the lowest (a sale that reached only some of them, see
+`_prices`); a currency must be an ISO 4217 code, else the price's symbol or the page's locale tells it.
 
 The search's `query` is the page URL. Because a user can type any URL, only http(s) URLs whose
 host resolves to public addresses are fetched: this adapter must not become a way to reach the
@@ -12,6 +14,7 @@ import hashlib
 import html
 import ipaddress
 import json
+import logging
 import re
 import socket
 from collections.abc import Iterator, Mapping
@@ -32,7 +35,7 @@ from scanner.marketplaces.base import (
     MarketplaceAdapter,
     SearchQuery,
 )
-from scanner.marketplaces.prices import parse_price
+from scanner.marketplaces.prices import iso_currency, locale_currency, parse_price, stated_currency
 from scanner.marketplaces.text import clean_text
 from scanner.marketplaces.urls import canonical_url
 
@@ -80,6 +83,13 @@ _CONDITIONS = {
 }
 _CHALLENGE_SELECTOR = "#challenge-form, .cf-turnstile, .g-recaptcha, .h-captcha, iframe[src*=captcha]"
 _CHALLENGE_TITLES = ("just a moment", "attention required", "are you a robot", "access denied", "robot check")
+_SIGN_IN = re.compile(
+    r"\b(sign[\s_-]?in|log[\s_-]?[io]n|anmeld\w*|connexion|se connecter|iniciar sesi[oó]n|accedi|inloggen|zaloguj\w*)\b",
+    re.I,
+)
+_NAME_PROPERTY = re.compile(r"(^|\s)name(\s|$)")
+
+log = logging.getLogger(__name__)
 
 
 class JsonLdAdapter(MarketplaceAdapter):
@@ -103,16 +113,24 @@ class JsonLdAdapter(MarketplaceAdapter):
         soup = BeautifulSoup(body, "lxml")
         sources = [facts for facts in (_from_json_ld(soup), _from_microdata(soup), _from_open_graph(soup)) if facts]
         if not sources:
-            _raise_unreadable(soup)
+            _raise_unreadable(soup, source_url)
         facts = _merge(sources)
-        title = facts.title or (soup.title.get_text(" ", strip=True) if soup.title else None)
+        title = facts.title or _page_title(soup)
         url = _page_url(soup, facts, source_url)
         if not title or not url:
             missing = "a product name" if not title else "a URL (pass the page's URL)"
             raise ScanError(ErrorClass.MARKUP_CHANGED, f"product data without {missing}")
-        price, currency = _amount(facts.price, facts.currency)
-        original, _ = _amount(facts.original_price, currency)
-        shipping, _ = _amount(facts.shipping, currency)
+        currency = _declared_currency(sources) or _implied_currency(sources, soup)
+        price, original = _prices(sources, currency)
+        if price is not None and currency is None:
+            declared = ", ".join(repr(s.currency) for s in sources if s.currency) or "none"
+            log.warning(
+                "%s: no ISO 4217 currency for the price (declared: %s; no currency symbol in the price, no "
+                "locale with a territory); recorded as %s",
+                url,
+                declared,
+                self.default_currency,
+            )
         extra = {key: value for key, value in (("sku", facts.sku), ("brand", facts.brand)) if value}
         return [
             ListingData(
@@ -123,9 +141,9 @@ class JsonLdAdapter(MarketplaceAdapter):
                 currency=currency or self.default_currency,
                 image_url=urljoin(url, facts.image) if facts.image else None,
                 condition=_CONDITIONS.get(_term(facts.condition), facts.condition) if facts.condition else None,
-                shipping=shipping,
+                shipping=_amount(facts.shipping),
                 seller=facts.seller,
-                original_price=original if original != price else None,
+                original_price=original,
                 status=_AVAILABILITY.get(_term(facts.availability), "active"),
                 extra=extra,
             )
@@ -267,7 +285,7 @@ def _best_offer(offers: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
         return None
     buyable = [o for o in offers if _AVAILABILITY.get(_term(_string(o.get("availability")))) in (None, "active")]
     candidates = buyable or offers
-    priced = [(amount, o) for o in candidates if (amount := _amount(_offer_prices(o)[0], None)[0]) is not None]
+    priced = [(amount, o) for o in candidates if (amount := _amount(_offer_prices(o)[0])) is not None]
     return min(priced, key=lambda pair: pair[0])[1] if priced else candidates[0]
 
 
@@ -323,9 +341,16 @@ def _string(value: Any) -> str | None:
 
 
 def _from_microdata(soup: BeautifulSoup) -> _Facts | None:
+    """The first microdata Product; failing that, the first Offer. Shops often mark the product
+    with an `itemtype` but no `itemscope`, or only its name with an `itemprop`, which leaves the
+    Offer the only item on the page: the product is then the element that carries the Product
+    type, else the Offer itself, and its name the closest loose `itemprop="name"`."""
     scope = soup.find(itemscope=True, itemtype=_MICRODATA_PRODUCT)
     if scope is None:
-        return None
+        offer = soup.find(itemscope=True, itemtype=_MICRODATA_OFFER)
+        if offer is None:
+            return None
+        scope = offer.find_parent(itemtype=_MICRODATA_PRODUCT) or offer
     props: dict[str, str] = {}
     for element in scope.find_all(itemprop=True):
         if element.has_attr("itemscope") or not _belongs_to(element, scope):
@@ -333,7 +358,7 @@ def _from_microdata(soup: BeautifulSoup) -> _Facts | None:
         for name in str(element["itemprop"]).split():
             props.setdefault(name, _microdata_value(element))
     return _Facts(
-        title=props.get("name"),
+        title=props.get("name") or _loose_name(scope),
         price=props.get("price") or props.get("lowPrice"),
         currency=props.get("priceCurrency"),
         availability=props.get("availability"),
@@ -346,14 +371,32 @@ def _from_microdata(soup: BeautifulSoup) -> _Facts | None:
 
 def _belongs_to(element: Tag, product: Tag) -> bool:
     """A property of the product itself or of one of its offers, not of a review or a brand."""
-    owner = element.find_parent(attrs={"itemscope": True})
+    owner = _owner(element, product)
     if owner is product:
         return True
     return bool(
         owner is not None
         and _MICRODATA_OFFER.search(str(owner.get("itemtype", "")))
-        and owner.find_parent(attrs={"itemscope": True}) is product
+        and _owner(owner, product) is product
     )
+
+
+def _owner(element: Tag, product: Tag) -> Tag | None:
+    """The item an element's property belongs to: its closest item, or the product when that comes
+    first (a product can lack its `itemscope`)."""
+    return element.find_parent(lambda tag: tag is product or tag.has_attr("itemscope"))
+
+
+def _loose_name(scope: Tag) -> str | None:
+    """The closest `itemprop="name"` around `scope` that belongs to no item inside the area
+    searched (a review's author, a brand, another product): the name of a product that lost its
+    `itemscope`."""
+    for area in scope.parents:
+        for element in area.find_all(itemprop=_NAME_PROPERTY):
+            owner = element if element.has_attr("itemscope") else element.find_parent(attrs={"itemscope": True})
+            if owner is None or owner is area or any(parent is owner for parent in area.parents):
+                return _microdata_value(element) or None
+    return None
 
 
 def _microdata_value(element: Tag) -> str:
@@ -377,7 +420,7 @@ def _from_open_graph(soup: BeautifulSoup) -> _Facts | None:
         title=meta.get("og:title"),
         price=sale or regular,
         currency=meta.get("product:price:currency") or meta.get("og:price:currency"),
-        original_price=regular if sale else None,
+        original_price=meta.get("product:original_price:amount") or (regular if sale else None),
         availability=meta.get("product:availability") or meta.get("og:availability"),
         image=meta.get("og:image"),
         url=meta.get("og:url"),
@@ -390,22 +433,59 @@ def _from_open_graph(soup: BeautifulSoup) -> _Facts | None:
 # -- normalizing ---------------------------------------------------------------------------------
 
 
-def _amount(value: Any, currency: str | None) -> tuple[Decimal | None, str | None]:
-    """A price as schema.org writes it ("1299.00", 1299, or a shop's "1.299,00 €") and its currency."""
+def _amount(value: Any) -> Decimal | None:
+    """A price as schema.org writes it ("1299.00", 1299, or a shop's "1.299,00 €"); its currency is
+    decided for the whole listing (`_declared_currency`, `_implied_currency`)."""
     if value is None or isinstance(value, bool):
-        return None, currency
+        return None
     if isinstance(value, (int, float)):
-        return Decimal(str(value)), currency
+        return Decimal(str(value))
     text = str(value).strip()
     if re.fullmatch(r"\d+(\.\d+)?", text):
         try:
-            return Decimal(text), currency
+            return Decimal(text)
         except InvalidOperation:
-            return None, currency
-    money = parse_price(text, default_currency=currency or "USD")
-    if money is None:
-        return None, currency
-    return money.amount, currency or money.currency
+            return None
+    money = parse_price(text, default_currency=JsonLdAdapter.default_currency)
+    return money.amount if money else None
+
+
+def _prices(sources: list[_Facts], currency: str | None) -> tuple[Decimal | None, Decimal | None]:
+    """The price a buyer pays now and the regular price it is marked down from.
+
+    Shops on sale often update only part of their structured data: the JSON-LD may still say
+    150.00 where the page's own price tags (OpenGraph, microdata) say 120.00, regular 150.00. The
+    buyer pays the lowest current price any kind of structured data shows, so that is the price;
+    the regular price is the first struck-out price above it that any of them declares. Prices
+    declared in another currency than the listing's are not compared, and a zero counts only
+    when no source gives more (a free item).
+    """
+    comparable = [s for s in sources if iso_currency(s.currency) in (None, currency)]
+    amounts = [amount for s in comparable if (amount := _amount(s.price)) is not None]
+    # a zero beside a real price is a placeholder some tag was left with, not a gift
+    price = min((amount for amount in amounts if amount > 0), default=min(amounts, default=None))
+    regular = (
+        amount
+        for s in comparable
+        if (amount := _amount(s.original_price)) is not None and price is not None and amount > price
+    )
+    return price, next(regular, None)
+
+
+def _declared_currency(sources: list[_Facts]) -> str | None:
+    """The first currency the structured data declares that ISO 4217 has ("ABC" is skipped)."""
+    return next((code for code in (iso_currency(s.currency) for s in sources) if code), None)
+
+
+def _implied_currency(sources: list[_Facts], soup: BeautifulSoup) -> str | None:
+    """The currency a price's own symbol states ("24,99 zł"), else the one of the page's locale
+    (og:locale, `<html lang>`) when it names a territory; None when neither tells."""
+    locales = [str(tag["content"]) for tag in soup.find_all("meta", property="og:locale", content=True)]
+    locales += [str(tag["lang"]) for tag in soup.find_all("html", lang=True)]
+    local = next((code for code in map(locale_currency, locales) if code), None)
+    dollar = local or JsonLdAdapter.default_currency
+    stated = (stated_currency(s.price, dollar=dollar) for s in sources if isinstance(s.price, str))
+    return next((code for code in stated if code), local)
 
 
 def _term(value: str | None, *, lower: bool = True) -> str:
@@ -437,10 +517,40 @@ def _external_id(url: str) -> str:
     return "sha256:" + hashlib.sha256(url.encode()).hexdigest()
 
 
-def _raise_unreadable(soup: BeautifulSoup) -> None:
+def _page_title(soup: BeautifulSoup) -> str | None:
+    """The product's name when no structured data gives one: og:title, the main heading, or the
+    window title (last: shops append their own name to it)."""
+    og_title = soup.find("meta", property="og:title", content=True)
+    heading = soup.find("h1")
+    candidates = (
+        str(og_title["content"]) if og_title else None,
+        heading.get_text(" ", strip=True) if heading else None,
+        soup.title.get_text(" ", strip=True) if soup.title else None,
+    )
+    return next((text for text in candidates if text and text.strip()), None)
+
+
+def _is_sign_in_page(soup: BeautifulSoup, source_url: str | None) -> bool:
+    """A page that is there to sign in: it has a password field, and its title, main heading or
+    address says so. A password field alone proves nothing: many shops have a login box in their
+    header on every page."""
+    if soup.select_one("input[type=password]") is None:
+        return False
+    heading = soup.find("h1")
+    said = (
+        soup.title.get_text(" ", strip=True) if soup.title else "",
+        heading.get_text(" ", strip=True) if heading else "",
+        urlsplit(source_url).path if source_url else "",
+    )
+    return any(_SIGN_IN.search(text) for text in said)
+
+
+def _raise_unreadable(soup: BeautifulSoup, source_url: str | None) -> None:
+    """Why a page without product data has none; only called then, so a page with a price is never
+    taken for a login wall."""
     title = soup.title.get_text(" ", strip=True).lower() if soup.title else ""
     if soup.select_one(_CHALLENGE_SELECTOR) or any(marker in title for marker in _CHALLENGE_TITLES):
         raise ScanError(ErrorClass.CAPTCHA, f"the shop answered with a bot check ({title or 'challenge form'})")
-    if soup.select_one("input[type=password]"):
+    if _is_sign_in_page(soup, source_url):
         raise ScanError(ErrorClass.LOGIN_WALL, "the page asks to sign in instead of showing the product")
     raise ScanError(ErrorClass.MARKUP_CHANGED, "no schema.org Product, microdata or OpenGraph product data on the page")

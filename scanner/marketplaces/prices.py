@@ -2,7 +2,9 @@
 
 price-parser does the reading; this module only adds what it cannot know: which ISO 4217
 currency a bare `$` or `¥` means on a given site, and the site's decimal separator
-(`EUR 1.049,00` is 1049.00 on ebay.de).
+(`EUR 1.049,00` is 1049.00 on ebay.de). For shops that declare a currency that does not exist,
+it asks CLDR (through Babel, the well-kept carrier of Unicode's locale data) which ISO 4217 codes
+are in use and which currency a locale's territory pays in, rather than keep lists of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
+from babel.core import get_global
+from babel.numbers import get_territory_currencies
 from price_parser import Price
 
 _DOLLAR_PREFIXES = {"US": "USD", "C": "CAD", "CA": "CAD", "AU": "AUD", "A": "AUD", "NZ": "NZD", "HK": "HKD", "S": "SGD"}
@@ -18,6 +23,17 @@ _SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "円": "JPY", "₹": "INR", 
 _DOLLAR_CURRENCIES = {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"}
 _PREFIXED_DOLLAR = re.compile(r"\b(US|CA|C|AU|A|NZ|HK|S)\s?\$")
 _FREE = re.compile(r"^\s*(free|gratis|kostenlos\w*|0円)\b", re.IGNORECASE)
+
+#: The territory of a BCP 47 or POSIX locale: "en-GB", "zh-Hant-TW", "sv_SE.UTF-8".
+_LOCALE_TERRITORY = re.compile(r"[a-z]{2,3}(?:[-_][a-z]{4})?[-_]([a-z]{2})(?![a-z])", re.IGNORECASE)
+
+
+@cache
+def _currencies_in_use() -> frozenset[str]:
+    """The ISO 4217 codes some territory pays in today, from CLDR (through Babel): withdrawn codes
+    (HRK, DEM) and the ones that are never a price's (XXX, XTS) are not among them."""
+    territories = get_global("territory_currencies")
+    return frozenset(code for territory in territories for code in get_territory_currencies(territory, tender=True))
 
 
 @dataclass(frozen=True)
@@ -28,17 +44,44 @@ class Money:
 
 def currency_code(symbol: str | None, text: str, default_currency: str) -> str:
     """The ISO 4217 code a price string means on a site whose own currency is `default_currency`."""
+    return _symbol_currency(symbol, text, default_currency) or default_currency
+
+
+def _symbol_currency(symbol: str | None, text: str, default_currency: str) -> str | None:
+    """The code a price string's symbol names, None when it has none this module knows; a bare `$`
+    is the site's own dollar."""
     prefixed = _PREFIXED_DOLLAR.search(text)
     if prefixed:
         return _DOLLAR_PREFIXES[prefixed.group(1)]
     if symbol is None:
-        return default_currency
+        return None
     symbol = symbol.strip()
     if re.fullmatch(r"[A-Z]{3}", symbol):
         return symbol
     if symbol == "$":
         return default_currency if default_currency in _DOLLAR_CURRENCIES else "USD"
-    return _SYMBOLS.get(symbol, default_currency)
+    return _SYMBOLS.get(symbol)
+
+
+def stated_currency(text: str, *, dollar: str = "USD") -> str | None:
+    """The ISO 4217 currency a price string states by its symbol or code ("24,99 zł" → PLN), None
+    when it states none; a bare `$` means `dollar` when that is a dollar currency, else USD."""
+    code = _symbol_currency(Price.fromstring(text).currency, text, dollar)
+    return code if code in _currencies_in_use() else None
+
+
+def iso_currency(code: str | None) -> str | None:
+    """`code` as an ISO 4217 code ("eur" → EUR), None when it is none ("ABC", "US$", "Euro")."""
+    normalized = code.strip().upper() if code else None
+    return normalized if normalized in _currencies_in_use() else None
+
+
+def locale_currency(locale: str | None) -> str | None:
+    """The currency a locale's territory pays in today ("sv-SE", "en_GB"; CLDR's, through Babel),
+    None for a locale without a territory ("de": Germany, Austria or Switzerland?)."""
+    territory = _LOCALE_TERRITORY.match(locale.strip()) if locale else None
+    currencies = get_territory_currencies(territory.group(1).upper(), tender=True) if territory else []
+    return currencies[0] if currencies else None
 
 
 def parse_price(text: str | None, *, default_currency: str, decimal_separator: str | None = None) -> Money | None:

@@ -4,6 +4,7 @@ rendered cards, the pages that hold no listings, and the request `search()` make
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -99,6 +100,41 @@ def test_full_title_is_kept_and_the_shortened_display_title_is_extra() -> None:
     sportster = by_id(parse("category_embedded_boston_motorcycles.html"))["1100000000000001"]
     assert sportster.title == "2012 Harley-Davidson XL1200C - Sportster® Custom"
     assert sportster.extra["display_title"] == "2012 Harley-Davidson sportster"
+
+
+def test_feed_handed_to_a_requirelazy_call_in_a_plain_script_gives_sellers_and_flags() -> None:
+    listings = parse("search_requirelazy_portland.html")
+    assert [(listing.external_id, listing.seller, listing.status) for listing in listings] == [
+        ("5000000000000001", "Maren Okafor", "active"),
+        ("5000000000000002", "Tomás Reyes", "pending"),
+        ("5000000000000003", "Priya Natarajan", "sold"),
+    ]
+    assert (listings[1].price, listings[1].original_price) == (Decimal("150.00"), Decimal("220.00"))
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda page: page[: page.index('"is_sold":true')], id="cut off"),
+        pytest.param(lambda page: page.replace('"is_sold":true', '"is_sold":!0'), id="javascript literal"),
+        pytest.param(lambda page: page.replace('"edges":[', '"edges":' + "[" * 100_000), id="nested too deep"),
+    ],
+)
+def test_script_payload_that_is_no_json_falls_back_to_the_cards(spoil: Callable[[str], str]) -> None:
+    listings = FacebookAdapter(NO_COOKIES).parse(spoil(fixture_text("facebook/search_requirelazy_portland.html")))
+    assert [(listing.external_id, listing.seller, listing.status) for listing in listings] == [
+        ("5000000000000001", None, "active"),
+        ("5000000000000002", None, "active"),
+        ("5000000000000003", None, "active"),
+    ]
+    assert (listings[1].price, listings[1].original_price) == (Decimal("150"), Decimal("220"))
+
+
+def test_feed_written_in_the_page_text_is_no_feed() -> None:
+    planted = '"feed_units":{"edges":[{"node":{"listing":{"id":"6","marketplace_listing_title":"Planted"}}}]}'
+    body = f'<a href="/marketplace/item/7/"><div><span>$5</span></div><div><span>{planted}</span></div></a>'
+    [card] = FacebookAdapter(NO_COOKIES).parse(body)
+    assert (card.external_id, card.title) == ("7", planted)
 
 
 def test_bare_graphql_reply_is_read_too() -> None:
@@ -225,7 +261,9 @@ def test_feed_values_of_unexpected_types_are_skipped_not_crashed_on() -> None:
     assert (lamp.title, lamp.price, lamp.location, lamp.seller) == ("Lamp", None, None, None)
 
 
-@pytest.mark.parametrize("fixture", ["search_embedded_houston.html", "rendered_cards_montreal.html"])
+@pytest.mark.parametrize(
+    "fixture", ["search_embedded_houston.html", "search_requirelazy_portland.html", "rendered_cards_montreal.html"]
+)
 def test_page_cut_off_anywhere_is_read_or_a_scan_error(fixture: str) -> None:
     body = fixture_text(f"facebook/{fixture}")
     for end in range(0, len(body), max(1, len(body) // 40)):

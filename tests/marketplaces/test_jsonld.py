@@ -3,6 +3,7 @@ OpenGraph, and the guard that keeps it from fetching anything but public http(s)
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -50,8 +51,35 @@ def test_json_ld_product_with_an_offer() -> None:
     assert listing.extra == {"sku": "WH1000XM5-B", "brand": "Sony"}
 
 
-def test_json_ld_wins_over_the_opengraph_price_of_the_same_page() -> None:
-    assert parse("product_offer.html").price == Decimal("279.99")  # og says 329.00
+def test_a_higher_opengraph_price_of_the_same_page_is_neither_the_price_nor_the_regular_one() -> None:
+    listing = parse("product_offer.html")  # og says 329.00
+    assert (listing.price, listing.original_price) == (Decimal("279.99"), None)
+
+
+@pytest.mark.parametrize("name", ["sale_og_sale_price.html", "sale_original_price.html"])
+def test_on_sale_the_price_is_the_one_a_buyer_pays_now_not_the_stale_json_ld_one(name: str) -> None:
+    listing = parse(name)  # JSON-LD says 150.00; the page's own price tags 120.00, regular 150.00
+    assert (listing.price, listing.original_price, listing.currency) == (Decimal("120.00"), Decimal("150.00"), "EUR")
+
+
+def test_a_zero_price_tag_beside_a_real_price_is_a_placeholder_not_the_price() -> None:
+    page = (
+        '<meta property="product:price:amount" content="0.00"><meta property="product:price:currency" content="EUR">'
+        '<script type="application/ld+json">{"@type": "Product", "name": "Kettle", '
+        '"offers": {"price": "119.00", "priceCurrency": "EUR"}}</script>'
+    )
+    [listing] = JsonLdAdapter(load_settings()).parse(page, source_url="https://shop.example/kettle")
+    assert (listing.price, listing.currency) == (Decimal("119.00"), "EUR")
+
+
+def test_a_price_in_another_currency_is_not_compared_with_the_listings() -> None:
+    page = (
+        '<meta property="product:price:amount" content="99.00"><meta property="product:price:currency" content="USD">'
+        '<script type="application/ld+json">{"@type": "Product", "name": "Kettle", '
+        '"offers": {"price": "119.00", "priceCurrency": "EUR"}}</script>'
+    )
+    [listing] = JsonLdAdapter(load_settings()).parse(page, source_url="https://shop.example/kettle")
+    assert (listing.price, listing.currency) == (Decimal("119.00"), "EUR")
 
 
 def test_canonical_url_without_tracking_is_url_and_external_id() -> None:
@@ -96,11 +124,85 @@ def test_microdata_product_ignores_the_reviews_name_and_reads_out_of_stock_as_so
     assert listing.url == "https://shop.example/watched"  # no canonical link: the watched URL, untracked
 
 
+def test_offer_microdata_without_a_product_item_is_read_despite_the_header_login_box() -> None:
+    listing = parse("offer_microdata_header_login.html")
+    assert listing.title == "Ridgeline 38L Hiking Pack – Slate"  # not the reviewer's name
+    assert (listing.price, listing.currency, listing.status, listing.condition) == (
+        Decimal("189.00"),
+        "CAD",
+        "active",
+        "new",
+    )
+    assert listing.image_url == "https://shop.example/media/ridgeline-38-slate.jpg"
+    assert listing.extra == {"sku": "RDG-38-SLT"}
+
+
+def test_offer_microdata_takes_the_loose_name_closest_to_it() -> None:
+    listing = parse("offer_microdata_loose_name.html")
+    assert listing.title == "A5 Dot-Grid Notebook, Linen Cover – Sage"  # not the page's, og's or seller's name
+    assert (listing.price, listing.currency, listing.status) == (Decimal("14.50"), "GBP", "active")
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "title"),
+    [
+        ('<meta property="og:title" content="Kettle, Brushed Steel">', "<h1>Kettle</h1>", "Kettle, Brushed Steel"),
+        ("<title>Kettle | Shop</title>", "<h1>Kettle</h1>", "Kettle"),
+        ("<title>Kettle | Shop</title>", "", "Kettle | Shop"),
+    ],
+)
+def test_a_product_without_a_name_is_named_by_og_title_then_the_heading_then_the_window_title(
+    head: str, body: str, title: str
+) -> None:
+    offer = '<div itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="35"></div>'
+    page = f"<html><head>{head}</head><body>{body}{offer}</body></html>"
+    [listing] = JsonLdAdapter(load_settings()).parse(page, source_url="https://shop.example/kettle")
+    assert (listing.title, listing.price) == (title, Decimal(35))
+
+
 def test_opengraph_sale_price_is_the_price_and_the_regular_one_the_original() -> None:
     listing = parse("product_opengraph.html")
     assert (listing.price, listing.original_price, listing.status) == (Decimal("54.40"), Decimal("68.00"), "active")
     assert listing.url == "https://kilnandco.example/shop/ceramic-pour-over-set?variant=4410"
     assert listing.image_url == "https://kilnandco.example/media/pour-over-speckled.jpg"
+
+
+@pytest.mark.parametrize(
+    ("name", "price", "currency"),
+    [("invalid_currency_symbol.html", "249.99", "PLN"), ("invalid_currency_locale.html", "1499.00", "SEK")],
+)
+def test_a_currency_that_is_no_iso_4217_code_is_told_by_the_prices_symbol_or_the_pages_locale(
+    name: str, price: str, currency: str
+) -> None:
+    listing = parse(name)  # the JSON-LD declares "ABC"
+    assert (listing.price, listing.currency) == (Decimal(price), currency)
+
+
+@pytest.mark.parametrize(
+    ("og_currency", "json_ld_currency", "currency"),
+    [("EUR", "eur", "EUR"), ("CHF", "ABC", "CHF")],
+)
+def test_the_currency_is_the_first_declared_iso_4217_code_in_any_case(
+    og_currency: str, json_ld_currency: str, currency: str
+) -> None:
+    page = (
+        f'<meta property="og:type" content="product"><meta property="product:price:currency" content="{og_currency}">'
+        '<script type="application/ld+json">{"@type": "Product", "name": "Kettle", '
+        f'"offers": {{"price": 35, "priceCurrency": "{json_ld_currency}"}}}}</script>'
+    )
+    [listing] = JsonLdAdapter(load_settings()).parse(page, source_url="https://shop.example/kettle")
+    assert listing.currency == currency
+
+
+def test_an_unknowable_currency_is_logged_with_its_reason(caplog: pytest.LogCaptureFixture) -> None:
+    page = (
+        '<html lang="en"><script type="application/ld+json">{"@type": "Product", "name": "Kettle", '
+        '"offers": {"price": "35.00", "priceCurrency": "ABC"}}</script></html>'
+    )
+    with caplog.at_level(logging.WARNING, logger="scanner.marketplaces.jsonld"):
+        [listing] = JsonLdAdapter(load_settings()).parse(page, source_url="https://shop.example/kettle")
+    assert (listing.price, listing.currency) == (Decimal("35.00"), "USD")
+    assert "no ISO 4217 currency" in caplog.text and "'ABC'" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -142,6 +244,22 @@ def test_page_without_product_data_is_markup_changed() -> None:
     with pytest.raises(ScanError) as raised:
         parse("article_no_product.html")
     assert raised.value.error_class is ErrorClass.MARKUP_CHANGED
+
+
+@pytest.mark.parametrize(
+    ("name", "source_url", "error_class"),
+    [
+        ("sign_in_page.html", "https://larchmont.example/products/ridgeline-38", ErrorClass.LOGIN_WALL),
+        ("journal_header_login.html", "https://larchmont.example/blogs/journal/hut-trip", ErrorClass.MARKUP_CHANGED),
+        ("journal_header_login.html", "https://larchmont.example/account/login?return_to=/p/1", ErrorClass.LOGIN_WALL),
+    ],
+)
+def test_only_a_sign_in_page_without_product_data_is_a_login_wall(
+    name: str, source_url: str, error_class: ErrorClass
+) -> None:
+    with pytest.raises(ScanError) as raised:
+        parse(name, source_url)
+    assert raised.value.error_class is error_class
 
 
 def test_bot_challenge_page_is_a_captcha() -> None:
