@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     http_retries: int = Field(3, ge=0, le=10)
     http_max_response_bytes: int = Field(5_000_000, ge=10_000)
     http_user_agent: str = "Mozilla/5.0 (compatible; DealScout/1.0; self-hosted deal monitor)"
+    # the product token robots.txt groups are matched on (RFC 9309 §2.2.1), not the whole User-Agent
+    robots_user_agent: str = "DealScout"
     rate_limit_per_minute: int = Field(30, ge=1)
     breaker_failure_threshold: int = Field(5, ge=1)
     breaker_cooldown_seconds: int = Field(300, ge=1)

@@ -24,7 +24,7 @@ from urllib3.util.retry import Retry
 
 from models.settings import Settings
 from scanner.errors import ErrorClass, ScanError
-from scanner.ratelimit import RateLimiter
+from scanner.ratelimit import RateLimiter, make_rate_limiter
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class RobotsCache:
             cached = self._rules.get(origin)
             if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL_SECONDS:
                 cached = self._rules[origin] = (time.monotonic(), self._fetch(client, origin))
-        return cached[1].can_fetch(url, client.user_agent)
+        return cached[1].can_fetch(url, client.settings.robots_user_agent)
 
     @staticmethod
     def _fetch(client: PoliteClient, origin: str) -> Protego:
@@ -135,7 +135,17 @@ class RobotsCache:
         return Protego.parse(response.text)
 
 
-_ROBOTS = RobotsCache()
+@dataclass(frozen=True)
+class Politeness:
+    """What every scan in one worker process shares, so that a site sees one visitor: the rate
+    limiter and the robots.txt cache. The worker builds one; a one-off scan makes its own."""
+
+    limiter: RateLimiter
+    robots: RobotsCache
+
+    @classmethod
+    def for_process(cls, settings: Settings) -> Politeness:
+        return cls(make_rate_limiter(settings), RobotsCache())
 
 
 class PoliteClient:
@@ -147,21 +157,17 @@ class PoliteClient:
         settings: Settings,
         rate_limiter: RateLimiter,
         *,
+        robots: RobotsCache,
         session: requests.Session | None = None,
-        robots: RobotsCache | None = None,
         url_guard: Callable[[str], None] | None = None,
     ) -> None:
         self.marketplace = marketplace
         self.settings = settings
         self.rate_limiter = rate_limiter
         self.session = session or build_session(settings)
-        self.robots = robots or _ROBOTS
+        self.robots = robots
         self.url_guard = url_guard
         self.requests_made = 0
-
-    @property
-    def user_agent(self) -> str:
-        return self.settings.http_user_agent
 
     def get(
         self,

@@ -17,13 +17,12 @@ from models.tables import Search, SearchStatus, TaskLog, TaskStatus
 from models.types import utcnow
 from scanner import breaker, metrics
 from scanner.errors import ErrorClass, ScanError
-from scanner.http import PoliteClient
+from scanner.http import PoliteClient, Politeness
 from scanner.logs import scan_logger
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import SearchQuery
 from scanner.pipeline import StoreOutcome, store_listings
 from scanner.quota import DatabaseQuota
-from scanner.ratelimit import RateLimiter, make_rate_limiter
 from scanner.schedule import next_scan_time
 
 TASK_NAME = "scan_search"
@@ -124,11 +123,11 @@ def run_scan(
     *,
     task_id: str,
     scheduled: bool = False,
-    limiter: RateLimiter | None = None,
+    politeness: Politeness | None = None,
 ) -> ScanSummary:
-    """Scan every marketplace of the search. `limiter` is the process's shared one (the worker's);
+    """Scan every marketplace of the search. `politeness` is the worker's, shared by all its scans;
     without it the scan paces itself alone, as a one-off scan from the CLI or a test may."""
-    limiter = limiter or make_rate_limiter(settings)
+    politeness = politeness or Politeness.for_process(settings)
     summary = ScanSummary(search_id=search_id, task_id=task_id)
     with session_scope(engine) as session:
         search = session.get(Search, search_id)
@@ -140,7 +139,7 @@ def run_scan(
         return summary
 
     for marketplace in search.marketplaces:
-        _scan_marketplace(engine, settings, limiter, search, marketplace, summary)
+        _scan_marketplace(engine, settings, politeness, search, marketplace, summary)
 
     finished = utcnow()
     next_scan_at = next_scan_time(search.interval_minutes, finished, settings.min_scan_interval_minutes)
@@ -154,7 +153,7 @@ def run_scan(
 
 
 def _scan_marketplace(
-    engine: Engine, settings: Settings, limiter: RateLimiter, search: Search, marketplace: str, summary: ScanSummary
+    engine: Engine, settings: Settings, politeness: Politeness, search: Search, marketplace: str, summary: ScanSummary
 ) -> None:
     logger = scan_logger(summary.task_id, summary.search_id, marketplace)
     started = time.monotonic()
@@ -190,7 +189,9 @@ def _scan_marketplace(
 
     try:
         adapter = get_adapter(marketplace, quota=DatabaseQuota(engine, marketplace))
-        client = PoliteClient(marketplace, settings, limiter, url_guard=adapter.check_url)
+        client = PoliteClient(
+            marketplace, settings, politeness.limiter, robots=politeness.robots, url_guard=adapter.check_url
+        )
         listings = adapter.search(search_query(search, settings), client)
         with session_scope(engine) as session:
             outcome = store_listings(

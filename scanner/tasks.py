@@ -33,7 +33,7 @@ from models.types import utcnow
 from scanner.queue import TaskQueue, Tasks, enqueue_all, lock_key
 
 if TYPE_CHECKING:
-    from scanner.ratelimit import RateLimiter
+    from scanner.http import Politeness
     from scanner.scan import ScanSummary
 
 log = logging.getLogger(__name__)
@@ -92,9 +92,9 @@ class DeliveryIncomplete(Exception):
     """Raised so that Huey retries sending while some alerts are still pending after an error."""
 
 
-def register_tasks(queue: TaskQueue, settings: Settings, engine: Engine, limiter: RateLimiter | None = None) -> Tasks:
+def register_tasks(queue: TaskQueue, settings: Settings, engine: Engine, politeness: Politeness | None = None) -> Tasks:
     """Declare the tasks on `queue` (and keep them as `queue.tasks`); they run with `settings`,
-    `engine` and the process's shared rate `limiter` (the dashboard, which never runs them, has none). Retries and schedules are read from `settings` now: Huey fixes them when a
+    `engine` and the process's shared `politeness` (the dashboard, which never runs them, has none). Retries and schedules are read from `settings` now: Huey fixes them when a
     task is declared."""
 
     @queue.signal(signals.SIGNAL_INTERRUPTED)
@@ -141,7 +141,9 @@ def register_tasks(queue: TaskQueue, settings: Settings, engine: Engine, limiter
                         if is_stale(session, search_id, claimed_at, task_id):
                             log.info("search %s was scanned since this task was queued; skipping", search_id)
                             return {"search_id": search_id, "skipped": "scanned since queued"}
-                summary = run_scan(engine, settings, search_id, task_id=task_id, scheduled=scheduled, limiter=limiter)
+                summary = run_scan(
+                    engine, settings, search_id, task_id=task_id, scheduled=scheduled, politeness=politeness
+                )
         except TaskLockedException:
             if not _abandoned(engine, lock, search_id):
                 log.info("search %s is already being scanned by another worker; skipping", search_id)

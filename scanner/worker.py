@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from models.db import create_db_engine
 from models.settings import Settings
 from scanner.housekeeping import PruneOldRows, register_pruning
+from scanner.http import Politeness
 from scanner.queue import TaskQueue, Tasks, make_huey
-from scanner.ratelimit import make_rate_limiter
 from scanner.tasks import register_tasks
 
 
@@ -28,8 +28,8 @@ class Worker:
         # a pooled connection per thread, or the threads beyond the pool keep reconnecting
         self.engine = engine or create_db_engine(settings.database_url, pool_size=max(5, self.threads + 1))
         self.queue = queue or make_huey(settings)
-        # one limiter for every scan thread: a local one only paces the scans that share it
-        self.limiter = make_rate_limiter(settings)
-        self.tasks: Tasks = register_tasks(self.queue, settings, self.engine, self.limiter)
+        # one rate limiter and robots.txt cache for every scan thread: a site sees one visitor
+        self.politeness = Politeness.for_process(settings)
+        self.tasks: Tasks = register_tasks(self.queue, settings, self.engine, self.politeness)
         # only the worker runs housekeeping; the dashboard's queue never needs to enqueue it
         self.prune_old_rows: PruneOldRows = register_pruning(self.queue, settings, self.engine)

@@ -15,7 +15,7 @@ import pytest
 
 from models.settings import load_settings
 from scanner.errors import ErrorClass, ScanError
-from scanner.http import PoliteClient
+from scanner.http import PoliteClient, RobotsCache
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.jsonld import JsonLdAdapter
@@ -355,7 +355,7 @@ def local_shop() -> Iterator[str]:
 
 def test_a_shop_on_the_local_network_is_watched_when_private_addresses_are_allowed(local_shop: str) -> None:
     settings = load_settings(jsonld_allow_private_addresses=True)
-    client = PoliteClient("jsonld", settings, LocalRateLimiter(6000))
+    client = PoliteClient("jsonld", settings, LocalRateLimiter(6000), robots=RobotsCache())
     [listing] = JsonLdAdapter(settings).search(
         SearchQuery(f"{local_shop}/products/wh-1000xm5?utm_campaign=spring"), client
     )
@@ -367,7 +367,7 @@ def test_a_shop_on_the_local_network_is_watched_when_private_addresses_are_allow
 
 def test_the_same_local_shop_is_refused_by_default(local_shop: str) -> None:
     settings = load_settings()
-    client = PoliteClient("jsonld", settings, LocalRateLimiter(6000))
+    client = PoliteClient("jsonld", settings, LocalRateLimiter(6000), robots=RobotsCache())
     with pytest.raises(ScanError) as raised:
         JsonLdAdapter(settings).search(SearchQuery(f"{local_shop}/products/wh-1000xm5"), client)
     assert raised.value.error_class is ErrorClass.NOT_ALLOWED

@@ -141,15 +141,35 @@ def test_an_unreachable_site_is_not_crawled_without_its_robots_txt(settings: Set
     assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
 
 
-def test_rules_for_our_product_token_apply_to_the_full_user_agent(
-    http_server: ScriptedServer, settings: Settings
-) -> None:
+def test_robots_groups_are_matched_on_our_product_token(http_server: ScriptedServer, settings: Settings) -> None:
     http_server.script("/robots.txt", Canned(body=b"User-agent: *\nAllow: /\n\nUser-agent: DealScout\nDisallow: /\n"))
     url = http_server.script("/search", Canned(body=b"ok"))
-    assert "DealScout/" in settings.http_user_agent
+    assert settings.robots_user_agent == "DealScout"
     with pytest.raises(ScanError) as caught:
         client_for(settings).get(url)
     assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
+
+
+def test_a_group_for_the_browser_token_our_user_agent_starts_with_is_not_ours(
+    http_server: ScriptedServer, settings: Settings
+) -> None:
+    http_server.script("/robots.txt", Canned(body=b"User-agent: Mozilla\nDisallow: /\n"))
+    url = http_server.script("/search", Canned(body=b"ok"))
+    assert settings.http_user_agent.startswith("Mozilla/")
+    assert client_for(settings).get(url).text == "ok"
+
+
+def test_wildcards_and_the_longest_rule_decide_as_rfc_9309_says(
+    http_server: ScriptedServer, settings: Settings
+) -> None:
+    robots = b"User-agent: *\nDisallow: /*?q=\nDisallow: /search\nAllow: /search/public\n"
+    http_server.script("/robots.txt", Canned(body=robots))
+    client = client_for(settings)
+    assert client.get(http_server.script("/search/public", Canned(body=b"ok"))).text == "ok"
+    for refused in (http_server.script("/search/private", Canned(body=b"no")), f"{http_server.url}/items?q=lens"):
+        with pytest.raises(ScanError) as caught:
+            client.get(refused)
+        assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
 
 
 def test_robots_txt_is_fetched_again_once_it_expires(
