@@ -18,6 +18,7 @@ class ErrorClass(StrEnum):
     TOO_LARGE = "too_large"
     ROBOTS_DISALLOWED = "robots_disallowed"
     MARKUP_CHANGED = "markup_changed"  # the page no longer looks like what the parser knows
+    SUSPECT_EMPTY = "suspect_empty"  # no listings where this search's recent scans found many
     QUOTA_EXHAUSTED = "quota_exhausted"
     NOT_ALLOWED = "not_allowed"  # e.g. a private address for the jsonld adapter
     CONFIGURATION = "configuration"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from statistics import median_low
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -116,6 +117,12 @@ def _history(session: Session, task_id: str, search_id: int, marketplace: str) -
     return _History(done=done, baseline=not seen)
 
 
+#: No listings is suspect when the median of the search's last `SUSPECT_EMPTY_RECENT_SCANS`
+#: successful scans of the marketplace is at least `SUSPECT_EMPTY_AFTER` listings.
+SUSPECT_EMPTY_RECENT_SCANS = 5
+SUSPECT_EMPTY_AFTER = 5
+
+
 def run_scan(
     engine: Engine,
     settings: Settings,
@@ -150,6 +157,31 @@ def run_scan(
             .values(last_scanned_at=finished, next_scan_at=next_scan_at)
         )
     return summary
+
+
+def _suspect_empty(engine: Engine, search_id: int, marketplace: str) -> ScanError | None:
+    """A page of no listings where this search's last scans of the marketplace found many is the
+    silent failure users of every monitor know: a block, consent or changed page that parsed as
+    "no results". It fails (and counts toward the breaker) rather than pass as a quiet success."""
+    with Session(engine) as session:
+        recent = session.exec(
+            select(col(TaskLog.listings_found))
+            .where(
+                col(TaskLog.search_id) == search_id,
+                col(TaskLog.marketplace) == marketplace,
+                col(TaskLog.status) == TaskStatus.SUCCESS,
+            )
+            .order_by(col(TaskLog.created_at).desc())
+            .limit(SUSPECT_EMPTY_RECENT_SCANS)
+        ).all()
+    typical = median_low([found or 0 for found in recent]) if recent else 0
+    if typical < SUSPECT_EMPTY_AFTER:
+        return None
+    return ScanError(
+        ErrorClass.SUSPECT_EMPTY,
+        f"no listings, where the last {len(recent)} scans of this search found {typical} (median): "
+        "the site probably served a block, consent or changed page",
+    )
 
 
 def _scan_marketplace(
@@ -193,6 +225,8 @@ def _scan_marketplace(
             marketplace, settings, politeness.limiter, robots=politeness.robots, url_guard=adapter.check_url
         )
         listings = adapter.search(search_query(search, settings), client)
+        if not listings and (suspect := _suspect_empty(engine, summary.search_id, marketplace)):
+            raise suspect
         with session_scope(engine) as session:
             outcome = store_listings(
                 session,

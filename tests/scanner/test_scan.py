@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,7 @@ from models import crud
 from models.operations import pause_marketplace
 from models.schemas import SearchInput
 from models.settings import Settings
-from models.tables import Listing, PriceObservation, Search, SearchMatch, TaskLog, TaskStatus
+from models.tables import Listing, MarketplaceState, PriceObservation, Search, SearchMatch, TaskLog, TaskStatus
 from models.types import utcnow
 from scanner import breaker
 from scanner.marketplaces.demo import DemoAdapter
@@ -228,3 +229,44 @@ def test_a_paused_marketplace_is_skipped_with_its_reason(engine: Engine, scan_se
     assert summary.skipped == [{"marketplace": "demo", "reason": "paused: maintenance window"}]
     [entry] = logs(engine)
     assert (entry.status, entry.error) == (TaskStatus.SKIPPED, "paused: maintenance window")
+
+
+def _earlier_successes(engine: Engine, search_id: int, found: list[int]) -> None:
+    with Session(engine) as session:
+        for minutes, listings_found in enumerate(found, start=1):
+            session.add(
+                TaskLog(
+                    task_name="scan_search",
+                    task_id=f"earlier-{minutes}",
+                    search_id=search_id,
+                    marketplace="demo",
+                    status=TaskStatus.SUCCESS,
+                    listings_found=listings_found,
+                    created_at=utcnow() - timedelta(minutes=15 * minutes),
+                )
+            )
+        session.commit()
+
+
+def test_no_listings_where_the_last_scans_found_dozens_is_a_suspect_failure(
+    engine: Engine, scan_settings: Settings
+) -> None:
+    search_id = add_search(engine, query="theremin harpsichord")  # the demo market has none
+    _earlier_successes(engine, search_id, [40, 38, 0, 41])
+    summary = run_scan(engine, scan_settings, search_id, task_id="quiet")
+    assert [error["error_class"] for error in summary.errors] == ["suspect_empty"]
+    assert "found 38 (median)" in str(summary.errors[0]["error"])
+    assert (logs(engine)[-1].status, logs(engine)[-1].error_class) == (TaskStatus.FAILED, "suspect_empty")
+    with Session(engine) as session:
+        assert breaker.check(session, "demo", utcnow(), scan_settings).allowed  # one failure: still closed
+        assert session.exec(select(MarketplaceState.consecutive_failures)).one() == 1
+
+
+def test_no_listings_for_a_search_that_rarely_finds_any_is_a_quiet_success(
+    engine: Engine, scan_settings: Settings
+) -> None:
+    search_id = add_search(engine, query="theremin harpsichord")
+    _earlier_successes(engine, search_id, [0, 2, 0])
+    summary = run_scan(engine, scan_settings, search_id, task_id="quiet")
+    assert summary.errors == [] and summary.found == 0
+    assert logs(engine)[-1].status is TaskStatus.SUCCESS
