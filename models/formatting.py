@@ -83,3 +83,11 @@ def relative(moment: datetime, now: datetime | None = None) -> str:
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return relative(moment, now) if moment else "never"
+
+
+def error_label(error_class: str | None) -> str:
+    """An error class as the dashboard and `marketplace status` show it: robots.txt refusals are
+    the operator's call (`ROBOTS_TXT_OBEY`), so they say so in words."""
+    if error_class == "robots_disallowed":
+        return "blocked by robots.txt"
+    return error_class or ""

@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from models.tables import Marketplace
+
 SmtpTls = Literal["starttls", "ssl", "none"]
 EbayEnv = Literal["sandbox", "production"]
 LogFormat = Literal["text", "json"]
@@ -61,6 +63,9 @@ class Settings(BaseSettings):
     http_user_agent: str = "Mozilla/5.0 (compatible; DealScout/1.0; self-hosted deal monitor)"
     # the product token robots.txt groups are matched on (RFC 9309 §2.2.1), not the whole User-Agent
     robots_user_agent: str = "DealScout"
+    # obey robots.txt: true or false for every marketplace, or per marketplace ({"craigslist": false});
+    # an operator's choice for their own personal monitoring, as Scrapy's ROBOTSTXT_OBEY is
+    robots_txt_obey: bool | dict[str, bool] = True
     rate_limit_per_minute: int = Field(30, ge=1)
     breaker_failure_threshold: int = Field(5, ge=1)
     breaker_cooldown_seconds: int = Field(300, ge=1)
@@ -90,6 +95,20 @@ class Settings(BaseSettings):
     dashboard_password: SecretStr | None = None
     log_level: LogLevel = "INFO"
     log_format: LogFormat = "text"
+
+    @field_validator("robots_txt_obey")
+    @classmethod
+    def _robots_txt_marketplaces_exist(cls, value: bool | dict[str, bool]) -> bool | dict[str, bool]:
+        known = {marketplace.value for marketplace in Marketplace}
+        unknown = sorted(set(value) - known) if isinstance(value, dict) else []
+        if unknown:
+            raise ValueError(f"unknown marketplace {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        return value
+
+    def obeys_robots_txt(self, marketplace: str) -> bool:
+        if isinstance(self.robots_txt_obey, bool):
+            return self.robots_txt_obey
+        return self.robots_txt_obey.get(marketplace, True)
 
     @field_validator("database_url")
     @classmethod

@@ -177,7 +177,8 @@ class PoliteClient:
         headers: Mapping[str, str] | None = None,
         respect_robots: bool = True,
     ) -> PoliteResponse:
-        if respect_robots and not self.robots.allowed(self, url):
+        obey = respect_robots and self.settings.obeys_robots_txt(self.marketplace)
+        if obey and not self.robots.allowed(self, url):
             raise ScanError(ErrorClass.ROBOTS_DISALLOWED, f"robots.txt of {urlsplit(url).netloc} disallows {url}")
         return self.request("GET", url, params=params, headers=headers)
 

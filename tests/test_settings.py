@@ -44,6 +44,7 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ({"ebay_env": "staging"}, "EBAY_ENV"),
         ({"min_scan_interval_minutes": 10, "default_scan_interval_minutes": 5}, "DEFAULT_SCAN_INTERVAL_MINUTES"),
         ({"http_read_timeout_seconds": 0}, "HTTP_READ_TIMEOUT_SECONDS"),
+        ({"robots_txt_obey": {"kraigslist": False}}, "ROBOTS_TXT_OBEY"),
     ],
 )
 def test_a_bad_value_stops_with_one_line_naming_the_setting(overrides: dict[str, object], named: str) -> None:
@@ -58,6 +59,17 @@ def test_a_bad_environment_value_is_named_as_the_variable(monkeypatch: pytest.Mo
     monkeypatch.setenv("SMTP_TLS", "sometimes")
     with pytest.raises(SettingsError, match=r"^Invalid setting SMTP_TLS: "):
         load_settings()
+
+
+def test_robots_txt_is_obeyed_unless_the_operator_says_otherwise_per_marketplace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().obeys_robots_txt("craigslist")
+    monkeypatch.setenv("ROBOTS_TXT_OBEY", '{"craigslist": false}')
+    settings = load_settings()
+    assert (settings.obeys_robots_txt("craigslist"), settings.obeys_robots_txt("ebay")) == (False, True)
+    monkeypatch.setenv("ROBOTS_TXT_OBEY", "false")
+    assert not load_settings().obeys_robots_txt("ebay")
 
 
 def test_secrets_never_appear_in_repr_or_errors() -> None:

@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import actions, data, resources
 from dashboard.components.formatting import ago, marketplace_name, relative
 from dashboard.components.status import database_problem, queue_problem
+from models.formatting import error_label
 from models.queries.ops import HEARTBEAT_STALE_AFTER, MarketplaceStatus
 from models.tables import BreakerState, Marketplace, NotificationStatus
 from models.types import utcnow
@@ -71,7 +72,7 @@ def _marketplace_frame(snapshot: data.OperationsSnapshot) -> pd.DataFrame:
                 day[item.marketplace].failure_rate * 100 if item.marketplace in day else 0.0 for item in hour
             ],
             "last_success": [item.last_success_at for item in hour],
-            "last_error": [item.last_error_class or "" for item in hour],
+            "last_error": [error_label(item.last_error_class) for item in hour],
         }
     )
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from models import operations
 from models.db import get_engine, session_scope
+from models.formatting import error_label
 from models.settings import get_settings
 from models.tables import Marketplace, MarketplaceState
 from models.types import utcnow
@@ -52,7 +53,8 @@ def resume_marketplace(args: argparse.Namespace) -> int:
 
 
 def show_status(_args: argparse.Namespace) -> int:
-    with session_scope(get_engine(get_settings())) as session:
+    settings = get_settings()
+    with session_scope(get_engine(settings)) as session:
         states = {state.marketplace: state for state in session.exec(select(MarketplaceState))}
 
     def when(value: datetime | None) -> str:
@@ -69,10 +71,13 @@ def show_status(_args: argparse.Namespace) -> int:
                 state.consecutive_failures,
                 when(state.open_until),
                 when(state.last_success_at),
-                state.last_error_class or "-",
+                error_label(state.last_error_class) or "-",
+                "obeyed" if settings.obeys_robots_txt(name) else "ignored (ROBOTS_TXT_OBEY)",
             ]
         )
     print_table(
-        ["marketplace", "switch", "breaker", "failures", "open until", "last success", "last error"], rows, empty=""
+        ["marketplace", "switch", "breaker", "failures", "open until", "last success", "last error", "robots.txt"],
+        rows,
+        empty="",
     )
     return 0

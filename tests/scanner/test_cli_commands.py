@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from demo_market import DemoMarket
+from models.tables import MarketplaceState
 from tests.cli import Cli
 
 
@@ -121,3 +123,15 @@ def test_a_paused_marketplace_is_skipped_until_resumed(run: Cli) -> None:
     assert skipped["skipped"] == [{"marketplace": "demo", "reason": "paused: site redesign"}]
     assert run("marketplace", "resume", "demo").returncode == 0
     assert json.loads(run("scan", "1").stdout)["found"] > 0
+
+
+def test_marketplace_status_says_when_robots_txt_blocks_and_whether_it_is_obeyed(
+    run: Cli, sqlite_engine: Engine
+) -> None:
+    with Session(sqlite_engine) as session:
+        session.add(MarketplaceState(marketplace="craigslist", last_error_class="robots_disallowed"))
+        session.commit()
+    shown = run("marketplace", "status", env={"ROBOTS_TXT_OBEY": '{"ebay": false}'}).stdout
+    rows = {line.split()[0]: line for line in shown.splitlines()[1:] if line.strip()}
+    assert "blocked by robots.txt" in rows["craigslist"] and rows["craigslist"].rstrip().endswith("obeyed")
+    assert rows["ebay"].rstrip().endswith("ignored (ROBOTS_TXT_OBEY)")

@@ -172,6 +172,17 @@ def test_wildcards_and_the_longest_rule_decide_as_rfc_9309_says(
         assert caught.value.error_class is ErrorClass.ROBOTS_DISALLOWED
 
 
+def test_an_operator_may_choose_not_to_obey_robots_txt_for_one_marketplace(
+    http_server: ScriptedServer, settings: Settings
+) -> None:
+    http_server.script("/robots.txt", Canned(body=b"User-agent: *\nDisallow: /\n"))
+    url = http_server.script("/search", Canned(body=b"ok"))
+    ignoring = settings.model_copy(update={"robots_txt_obey": {"demo": False}})
+    assert client_for(ignoring).get(url).text == "ok"
+    with pytest.raises(ScanError):
+        client_for(settings.model_copy(update={"robots_txt_obey": {"craigslist": False}})).get(url)
+
+
 def test_robots_txt_is_fetched_again_once_it_expires(
     http_server: ScriptedServer, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
