@@ -135,17 +135,38 @@ class RobotsCache:
         return Protego.parse(response.text)
 
 
+class SessionPool:
+    """HTTP sessions kept for the life of the process, one per thread and marketplace: keep-alive
+    and one TLS handshake per host and thread instead of per scan. Per thread, because requests
+    does not promise that a Session is safe to share between threads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._local = threading.local()
+
+    def session(self, marketplace: str) -> requests.Session:
+        try:
+            sessions: dict[str, requests.Session] = self._local.sessions
+        except AttributeError:  # this thread's first scan
+            sessions = self._local.sessions = {}
+        if marketplace not in sessions:
+            sessions[marketplace] = build_session(self.settings)
+        return sessions[marketplace]
+
+
 @dataclass(frozen=True)
 class Politeness:
     """What every scan in one worker process shares, so that a site sees one visitor: the rate
-    limiter and the robots.txt cache. The worker builds one; a one-off scan makes its own."""
+    limiter (per host), the robots.txt cache and the HTTP sessions. The worker builds one; a
+    one-off scan makes its own."""
 
     limiter: RateLimiter
     robots: RobotsCache
+    sessions: SessionPool
 
     @classmethod
     def for_process(cls, settings: Settings) -> Politeness:
-        return cls(make_rate_limiter(settings), RobotsCache())
+        return cls(make_rate_limiter(settings), RobotsCache(), SessionPool(settings))
 
 
 class PoliteClient:
@@ -226,7 +247,7 @@ class PoliteClient:
 
     def _send(self, method: str, url: str, **kwargs: Any) -> tuple[requests.Response, bytes]:
         """The response (its headers) and its body, read under the size cap."""
-        self.rate_limiter.acquire(self.marketplace)
+        self.rate_limiter.acquire(urlsplit(url).hostname or self.marketplace)  # per site: jsonld visits many
         timeout = (self.settings.http_connect_timeout_seconds, self.settings.http_read_timeout_seconds)
         self.requests_made += 1
         try:

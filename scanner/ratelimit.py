@@ -1,6 +1,7 @@
-"""A per-marketplace request rate shared by every worker thread and process.
+"""A per-site request rate shared by every worker thread and process.
 
-Requests are spaced evenly (at most `RATE_LIMIT_PER_MINUTE` per marketplace): each caller
+A site is a host name: the `jsonld` adapter visits many shops, and each gets its own budget.
+Requests are spaced evenly (at most `RATE_LIMIT_PER_MINUTE` per site): each caller
 reserves the next free slot and sleeps until it. With Redis the slot counter lives in Redis,
 so all worker processes on all machines share it; without Redis (the embedded install has one
 worker process) it lives in the process.
@@ -34,15 +35,15 @@ return tostring(slot - now)
 
 
 class RateLimiter(Protocol):
-    def acquire(self, marketplace: str) -> None:
-        """Block until this marketplace may be sent one more request."""
+    def acquire(self, site: str) -> None:
+        """Block until this site (a host name) may be sent one more request."""
 
 
-def _wait_or_refuse(marketplace: str, wait: float) -> None:
+def _wait_or_refuse(site: str, wait: float) -> None:
     if wait < 0:
         raise ScanError(
             ErrorClass.RATE_LIMITED,
-            f"our own rate limit for {marketplace} is booked for more than {MAX_WAIT_SECONDS:.0f}s",
+            f"our own rate limit for {site} is booked for more than {MAX_WAIT_SECONDS:.0f}s",
             retry_after=MAX_WAIT_SECONDS,
         )
     if wait > 0:
@@ -55,14 +56,14 @@ class LocalRateLimiter:
         self._next_free: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, marketplace: str) -> None:
+    def acquire(self, site: str) -> None:
         with self._lock:
             now = time.monotonic()
-            slot = max(now, self._next_free.get(marketplace, 0.0))
+            slot = max(now, self._next_free.get(site, 0.0))
             wait = slot - now
             if wait <= MAX_WAIT_SECONDS:
-                self._next_free[marketplace] = slot + self.interval
-        _wait_or_refuse(marketplace, wait if wait <= MAX_WAIT_SECONDS else -1.0)
+                self._next_free[site] = slot + self.interval
+        _wait_or_refuse(site, wait if wait <= MAX_WAIT_SECONDS else -1.0)
 
 
 class RedisRateLimiter:
@@ -72,11 +73,11 @@ class RedisRateLimiter:
         self._reserve = client.register_script(_RESERVE)
         self._client = client
 
-    def acquire(self, marketplace: str) -> None:
+    def acquire(self, site: str) -> None:
         now = self._client.time()
         wall = now[0] + now[1] / 1_000_000  # Redis' clock: the same for every worker machine
-        wait = float(self._reserve(keys=[f"{self.prefix}:{marketplace}"], args=[wall, self.interval, MAX_WAIT_SECONDS]))
-        _wait_or_refuse(marketplace, wait)
+        wait = float(self._reserve(keys=[f"{self.prefix}:{site}"], args=[wall, self.interval, MAX_WAIT_SECONDS]))
+        _wait_or_refuse(site, wait)
 
 
 def make_rate_limiter(settings: Settings) -> RateLimiter:

@@ -222,7 +222,12 @@ def _scan_marketplace(
     try:
         adapter = get_adapter(marketplace, quota=DatabaseQuota(engine, marketplace))
         client = PoliteClient(
-            marketplace, settings, politeness.limiter, robots=politeness.robots, url_guard=adapter.check_url
+            marketplace,
+            settings,
+            politeness.limiter,
+            robots=politeness.robots,
+            session=politeness.sessions.session(marketplace),
+            url_guard=adapter.check_url,
         )
         listings = adapter.search(search_query(search, settings), client)
         if not listings and (suspect := _suspect_empty(engine, summary.search_id, marketplace)):

@@ -8,11 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 import scanner.http
 from models.settings import Settings, load_settings
 from scanner.errors import ErrorClass, ScanError
-from scanner.http import PoliteClient, RobotsCache
+from scanner.http import PoliteClient, Politeness, RobotsCache
 from scanner.ratelimit import LocalRateLimiter
 
 from .conftest import Canned, ScriptedServer
@@ -270,3 +271,36 @@ def test_threads_scanning_one_site_fetch_its_robots_txt_once(http_server: Script
         thread.join()
     assert len(http_server.hits["/robots.txt"]) == 1
     assert len(http_server.hits["/search"]) == 3
+
+
+class RecordingLimiter:
+    """Which site each request was booked against."""
+
+    def __init__(self) -> None:
+        self.sites: list[str] = []
+
+    def acquire(self, site: str) -> None:
+        self.sites.append(site)
+
+
+def test_each_site_has_its_own_rate_budget(http_server: ScriptedServer, settings: Settings) -> None:
+    """The jsonld adapter watches many shops: one shop's requests must not wait for another's."""
+    http_server.script("/robots.txt", Canned(status=404))
+    http_server.script("/product", Canned(body=b"ok"))
+    port = http_server.url.rsplit(":", 1)[1]
+    limiter = RecordingLimiter()
+    client = PoliteClient("jsonld", settings, limiter, robots=RobotsCache())
+    for host in ("127.0.0.1", "localhost", "127.0.0.1"):
+        client.get(f"http://{host}:{port}/product", respect_robots=False)
+    assert limiter.sites == ["127.0.0.1", "localhost", "127.0.0.1"]
+
+
+def test_a_workers_scans_reuse_their_thread_s_session_per_marketplace(settings: Settings) -> None:
+    sessions = Politeness.for_process(settings).sessions
+    first = sessions.session("demo")
+    assert sessions.session("demo") is first and sessions.session("ebay") is not first
+    elsewhere: list[requests.Session] = []
+    thread = threading.Thread(target=lambda: elsewhere.append(sessions.session("demo")))
+    thread.start()
+    thread.join()
+    assert elsewhere[0] is not first  # requests does not promise a Session is safe across threads
