@@ -1,4 +1,25 @@
-"""Craigslist search results, in both forms the site serves.
+"""Craigslist search results: the site's JSON search API (`sapi`) first, its HTML pages as fallback.
+
+The search page itself is a script that asks `sapi.craigslist.org/web/v8/postings/search/full`
+(`batch=<areaId>-<offset>-<count>-0-0`, `searchPath=[<subarea>/]<category>`, and the page's own
+filters) for the newest 360 results at once. Its answer, `data`, holds `items` as compact arrays
+and a `decode` section they refer to:
+
+* `decode.minPostingId`, `decode.minPostedDate`: bases of the items' first two numbers;
+  `decode.locations[i]` = `[areaId, hostname, subarea?]`; `decode.locationDescriptions[j]` = the
+  poster's neighbourhood text (index 0 of both is a placeholder `0`); `data.areas[areaId]`
+  gives the area's currency; `data.categoryAbbr` the category searched (`apa`).
+* An item: `[0]` posting id - minPostingId, `[1]` posted time - minPostedDate (Unix seconds),
+  `[2]` a kind number (always 1 in an `apa` capture; unused), `[3]` price in whole units,
+  `[4]` `"i:j~lat~lon"` (location i, description j, coordinates), `[5]` the size code ending the
+  first image id, or 0 when there are no images. Then, in no fixed order: the title (the one
+  bare string), small negative numbers (meaning unknown; unused) and tagged arrays
+  `[tag, ...]`: 4 image ids (`"3:<id>"`, served as `images.craigslist.org/<id>_600x450.jpg`),
+  5 `[bedrooms, square feet or 0]`, 6 the URL slug, 10 the price as shown (`"$2,495"`),
+  13 the token of the `/view/d/<slug>/<token>` URL, 2 a few decimals (meaning unknown; unused).
+
+The API needs the site's area id, known here for a few sites only; other searches, and any sapi
+answer that is an HTTP error or unreadable, go to the HTML search page.
 
 A plain HTTP request gets the static no-JS list (`li.cl-static-search-result`: title, price,
 location, link), paged with `s=<offset>`. A page saved from a browser holds the rendered gallery
@@ -11,13 +32,15 @@ with the cards.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -62,6 +85,22 @@ _POSTED = re.compile(r"\bago$|^\d{1,2}/\d{1,2}$|^(?:now|just now|yesterday)$", r
 _IMAGE_FILE = re.compile(r"(?:^|/)([0-9A-Za-z]{5}_[0-9A-Za-z]+_[0-9A-Za-z]+_\d+x\d+\.(?:jpg|jpeg|png|webp))$")
 _BLOCKED = re.compile(r"has been automatically blocked", re.IGNORECASE)
 
+SAPI_URL = "https://sapi.craigslist.org/web/v8/postings/search/full"
+# Area ids known for certain (vancouver: a captured answer's `location.areaId`; the others: public
+# sapi request URLs). Craigslist has no lookup of them short of its whole area list.
+_SAPI_AREAS = {"sfbay": 1, "seattle": 2, "newyork": 3, "vancouver": 16}
+_SAPI_BATCH = 360  # what the site's own search page asks for
+# Answers after which the HTML page may still work; a block or rate limit applies to both.
+_SAPI_FALLBACK = frozenset({ErrorClass.HTTP_ERROR, ErrorClass.MARKUP_CHANGED, ErrorClass.ROBOTS_DISALLOWED})
+# Sections spanning several categories: their postings' own category is not in the answer.
+_AGGREGATE_SECTIONS = frozenset({"sss", "hhh", "jjj", "ccc", "ggg", "bbb"})
+_TAG_IMAGES, _TAG_HOUSING, _TAG_SLUG, _TAG_TOKEN = 4, 5, 6, 13
+_SAPI_PLACE = re.compile(r"(\d+):(\d+)(?:~(-?\d+(?:\.\d+)?)~(-?\d+(?:\.\d+)?))?")
+_SAPI_IMAGE = re.compile(r"\d+:([0-9A-Za-z]+_[0-9A-Za-z]+_[0-9A-Za-z]+)")
+
+log = logging.getLogger(__name__)
+_Row = TypeVar("_Row")
+
 
 @dataclass(frozen=True)
 class _Target:
@@ -76,12 +115,26 @@ class CraigslistAdapter(MarketplaceAdapter):
     default_currency = "USD"
 
     def search(self, query: SearchQuery, client: HttpClient) -> list[ListingData]:
-        """Fetch the static result pages, `s=<offset>` apart, until one brings nothing new."""
+        """One sapi request (360 results, more than the pages would give) where the site's area
+        id is known; the HTML pages when it is not, or when sapi fails in a way they may not."""
         target = search_target(query.location, query.category)
-        params = search_params(query, target)
+        api_params = sapi_params(query, target)
+        if api_params is not None:
+            try:
+                return parse_sapi(client.get(SAPI_URL, params=api_params).text)
+            except ScanError as error:
+                if error.error_class not in _SAPI_FALLBACK:
+                    raise
+                log.warning("craigslist sapi failed (%s); reading the search page %s instead", error, target.url)
+        return self._search_pages(target, search_params(query, target), query.max_pages, client)
+
+    def _search_pages(
+        self, target: _Target, params: dict[str, Any], max_pages: int, client: HttpClient
+    ) -> list[ListingData]:
+        """Fetch the static result pages, `s=<offset>` apart, until one brings nothing new."""
         listings: list[ListingData] = []
         seen: set[str] = set()
-        for _page in range(query.max_pages):
+        for _page in range(max_pages):
             page_params = {**params, "s": len(listings)} if listings else params
             response = client.get(target.url, params=page_params)
             page = self.parse(response.text, source_url=response.url or target.url)
@@ -93,6 +146,9 @@ class CraigslistAdapter(MarketplaceAdapter):
         return listings
 
     def parse(self, body: str, *, source_url: str | None = None) -> list[ListingData]:
+        """A sapi answer (JSON) or a results page (HTML), told apart by the first character."""
+        if body.lstrip().startswith("{"):
+            return parse_sapi(body)
         soup = BeautifulSoup(body, "lxml")
         base = source_url or _page_url(soup) or f"https://{_DEFAULT_HOST}/"
         currency = site_currency(base)
@@ -161,6 +217,126 @@ def search_params(query: SearchQuery, target: _Target) -> dict[str, Any]:
     return params
 
 
+def sapi_params(query: SearchQuery, target: _Target) -> dict[str, Any] | None:
+    """The sapi request for the search page `target` (same filters); None when the site's area
+    id is not known."""
+    parts = urlsplit(target.url)
+    area = _SAPI_AREAS.get((parts.hostname or "").split(".")[0])
+    if area is None:
+        return None
+    return {
+        "batch": f"{area}-0-{_SAPI_BATCH}-0-0",
+        "cc": "US",
+        "lang": "en",
+        "searchPath": parts.path.removeprefix("/search/"),
+        **search_params(query, target),
+    }
+
+
+@dataclass(frozen=True)
+class _SapiDecode:
+    """What a sapi answer's items refer to (see the module docstring)."""
+
+    min_posting_id: int
+    min_posted_date: int
+    locations: list[Any]
+    descriptions: list[Any]
+    currencies: Mapping[str, Any]
+    category: str | None
+
+
+def parse_sapi(text: str) -> list[ListingData]:
+    """Listings of a sapi search answer. An item that cannot be read is left out; an answer
+    without items, or none of whose items can be read, is changed markup."""
+    try:
+        data = _mapping(_mapping(json.loads(text)).get("data"))
+    except ValueError:
+        data = {}
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise ScanError(ErrorClass.MARKUP_CHANGED, "craigslist sapi answer has no data.items")
+    decode = _mapping(data.get("decode"))
+    min_id, min_date = decode.get("minPostingId"), decode.get("minPostedDate")
+    if items and not (type(min_id) is int and type(min_date) is int):
+        raise ScanError(ErrorClass.MARKUP_CHANGED, "craigslist sapi answer has no minPostingId/minPostedDate")
+    category = data.get("categoryAbbr")
+    context = _SapiDecode(
+        min_posting_id=min_id if type(min_id) is int else 0,
+        min_posted_date=min_date if type(min_date) is int else 0,
+        locations=_list(decode.get("locations")),
+        descriptions=_list(decode.get("locationDescriptions")),
+        currencies={area: _mapping(info).get("currency") for area, info in _mapping(data.get("areas")).items()},
+        category=category if isinstance(category, str) and category.isalpha() else None,
+    )
+    return _read_rows(items, lambda item: _sapi_listing(item, context))
+
+
+def _sapi_listing(item: Any, decode: _SapiDecode) -> ListingData | None:
+    if not isinstance(item, list) or len(item) < 6:
+        return None
+    id_offset, posted_offset, _kind, price, place = item[:5]
+    rest = item[6:]
+    titles = [clean_text(entry) for entry in rest if isinstance(entry, str)]
+    tagged = {entry[0]: entry[1:] for entry in rest if isinstance(entry, list) and entry and type(entry[0]) is int}
+    slug = next(iter(_list(tagged.get(_TAG_SLUG))), None)
+    located = _SAPI_PLACE.fullmatch(place) if isinstance(place, str) else None
+    site = _sapi_site(decode, int(located.group(1))) if located else None
+    if type(id_offset) is not int or type(posted_offset) is not int or len(titles) != 1 or not titles[0]:
+        return None
+    if located is None or site is None or not isinstance(slug, str):
+        return None
+    area, host, subarea = site
+    pid = decode.min_posting_id + id_offset
+    token = next(iter(_list(tagged.get(_TAG_TOKEN))), None)
+    if decode.category and decode.category not in _AGGREGATE_SECTIONS:
+        url = f"https://{host}/{subarea}{decode.category}/d/{slug}/{pid}.html"
+    elif isinstance(token, str):
+        url = f"https://{host}/view/d/{slug}/{token}"
+    else:
+        return None
+    images = [
+        f"https://images.craigslist.org/{match.group(1)}_600x450.jpg"
+        for match in (_SAPI_IMAGE.fullmatch(code) for code in _list(tagged.get(_TAG_IMAGES)) if isinstance(code, str))
+        if match
+    ]
+    extra: dict[str, Any] = {
+        "posted_at": datetime.fromtimestamp(decode.min_posted_date + posted_offset, UTC).isoformat()
+    }
+    if located.group(3) is not None:
+        extra["latitude"], extra["longitude"] = Decimal(located.group(3)), Decimal(located.group(4))
+    bedrooms = next(iter(_list(tagged.get(_TAG_HOUSING))), None)
+    if type(bedrooms) is int:
+        extra["bedrooms"] = bedrooms
+    if images:
+        extra["image_urls"] = images
+    description = int(located.group(2))
+    currency = decode.currencies.get(area)
+    return ListingData(
+        external_id=str(pid),
+        title=titles[0],
+        url=url,
+        price=Decimal(price) if type(price) is int and price >= 0 else None,
+        currency=currency if isinstance(currency, str) else site_currency(f"https://{host}/"),
+        image_url=images[0] if images else None,
+        location=clean_text(decode.descriptions[description]) if 0 < description < len(decode.descriptions) else None,
+        extra=extra,
+    )
+
+
+def _sapi_site(decode: _SapiDecode, index: int) -> tuple[str, str, str] | None:
+    """Entry `index` of `decode.locations` as (area id, host, `subarea/` or "")."""
+    entry = _list(decode.locations[index]) if 0 < index < len(decode.locations) else []
+    if len(entry) < 2 or not isinstance(entry[1], str) or not _SITE_NAME.fullmatch(entry[1]):
+        return None
+    subarea = entry[2] if len(entry) > 2 and isinstance(entry[2], str) and entry[2].isalnum() else ""
+    return str(entry[0]), f"{entry[1]}.craigslist.org", f"{subarea}/" if subarea else ""
+
+
+def _list(value: Any) -> list[Any]:
+    """A sapi array; anything else reads as empty (the format is undocumented and may change)."""
+    return value if isinstance(value, list) else []
+
+
 def site_currency(url: str) -> str:
     """CAD on Canadian city sites (and the old craigslist.ca hosts), USD elsewhere."""
     host = (urlsplit(url).hostname or "").lower()
@@ -169,7 +345,7 @@ def site_currency(url: str) -> str:
     return "USD"
 
 
-def _read_rows(rows: list[Tag], read: Callable[[Tag], ListingData | None]) -> list[ListingData]:
+def _read_rows(rows: list[_Row], read: Callable[[_Row], ListingData | None]) -> list[ListingData]:
     """Listings of the rows that are listings; rows there but none readable is changed markup."""
     listings = [listing for listing in map(_or_none(read), rows) if listing is not None]
     if rows and not listings:
@@ -177,10 +353,10 @@ def _read_rows(rows: list[Tag], read: Callable[[Tag], ListingData | None]) -> li
     return listings
 
 
-def _or_none(read: Callable[[Tag], ListingData | None]) -> Callable[[Tag], ListingData | None]:
+def _or_none(read: Callable[[_Row], ListingData | None]) -> Callable[[_Row], ListingData | None]:
     """A row whose link is not even a URL (`http://[broken`) is a row we cannot read."""
 
-    def guarded(row: Tag) -> ListingData | None:
+    def guarded(row: _Row) -> ListingData | None:
         try:
             return read(row)
         except ValueError:

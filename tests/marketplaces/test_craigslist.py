@@ -1,16 +1,19 @@
-"""The craigslist adapter: both forms of the results page, its awkward rows, and the requests
-`search()` makes from a saved search."""
+"""The craigslist adapter: the sapi JSON answer, both forms of the results page, their awkward
+rows, and the requests `search()` makes from a saved search (sapi first, the page as fallback)."""
 
 from __future__ import annotations
 
+import json
+import logging
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 
 from scanner.errors import ErrorClass, ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
-from scanner.marketplaces.craigslist import CraigslistAdapter
+from scanner.marketplaces.craigslist import SAPI_URL, CraigslistAdapter, parse_sapi
 from tests.marketplaces.fake_http import Call, FakeClient, fixture_text, with_query
 
 TORONTO = "https://toronto.craigslist.org/search/sss"
@@ -221,8 +224,8 @@ def test_search_location_is_a_city_site_a_postal_code_or_a_search_url(
 ) -> None:
     client = pages("static_zero_results.html")
     CraigslistAdapter().search(SearchQuery(query="desk", location=location), client)
-    assert client.calls[0].url == url
-    assert client.calls[0].params.get("postal") == postal
+    assert client.calls[-1].url == url  # after the sapi request, on sites whose area id is known
+    assert client.calls[-1].params.get("postal") == postal
 
 
 def test_radius_without_a_postal_code_is_not_sent() -> None:
@@ -259,7 +262,9 @@ def test_search_stops_when_the_site_ignores_the_offset() -> None:
     assert len(listings) == 3
 
 
-@pytest.mark.parametrize("fixture", ["static_toronto_page1.html", "rendered_gallery_boston.html"])
+@pytest.mark.parametrize(
+    "fixture", ["static_toronto_page1.html", "rendered_gallery_boston.html", "sapi_seattle_bik.json"]
+)
 def test_page_cut_off_anywhere_is_read_or_a_scan_error(fixture: str) -> None:
     body = fixture_text(f"craigslist/{fixture}")
     for end in range(0, len(body), max(1, len(body) // 40)):
@@ -268,3 +273,167 @@ def test_page_cut_off_anywhere_is_read_or_a_scan_error(fixture: str) -> None:
         except ScanError:
             continue
         assert all(isinstance(listing, ListingData) for listing in listings)
+
+
+# --- the sapi JSON answer --------------------------------------------------------------------------
+
+
+def sapi_answer(**data: object) -> str:
+    """The sapi fixture with some of its `data` fields replaced."""
+    answer = json.loads(fixture_text("craigslist/sapi_seattle_bik.json"))
+    answer["data"].update(data)
+    return json.dumps(answer)
+
+
+def test_sapi_item_gives_every_field() -> None:
+    trek = by_id(parse("sapi_seattle_bik.json"))["7800001234"]
+    assert trek.title == "Trek FX 3 hybrid bike, 56cm"
+    assert (trek.price, trek.currency) == (Decimal(650), "USD")
+    assert trek.url == "https://seattle.craigslist.org/see/bik/d/seattle-trek-fx-hybrid-bike/7800001234.html"
+    assert trek.image_url == "https://images.craigslist.org/00a0a_kP2xQvR7sTu_0CI0t2_600x450.jpg"
+    assert trek.location == "Capitol Hill"
+    assert trek.extra == {
+        "posted_at": "2026-01-01T02:00:00+00:00",
+        "latitude": Decimal("47.6231"),
+        "longitude": Decimal("-122.3198"),
+        "bedrooms": 0,
+        "image_urls": [
+            "https://images.craigslist.org/00a0a_kP2xQvR7sTu_0CI0t2_600x450.jpg",
+            "https://images.craigslist.org/00b0b_zY8wX6vU4tS_0t20CI_600x450.jpg",
+        ],
+    }
+
+
+def test_sapi_items_without_images_or_coordinates_in_other_subareas() -> None:
+    listings = by_id(parse("sapi_seattle_bik.json"))
+    free = listings["7800001000"]
+    assert (free.title, free.price, free.image_url, free.location) == (
+        "Free kids balance bike",
+        Decimal(0),
+        None,
+        "Ballard / Fremont",
+    )
+    assert free.url == "https://seattle.craigslist.org/see/bik/d/seattle-free-kids-balance-bike/7800001000.html"
+    assert free.extra == {
+        "posted_at": "2026-01-01T01:00:00+00:00",
+        "latitude": Decimal("47.6687"),
+        "longitude": Decimal("-122.3835"),
+    }
+    schwinn = listings["7800000500"]  # a location without subarea, no coordinates, no price
+    assert schwinn.title == "Vintage Schwinn cruiser – çà marche"
+    assert schwinn.url == "https://seattle.craigslist.org/bik/d/tacoma-vintage-schwinn-cruiser/7800000500.html"
+    assert (schwinn.price, schwinn.location, schwinn.extra) == (
+        None,
+        "Tacoma",
+        {"posted_at": "2026-01-01T00:01:00+00:00"},
+    )
+    cannondale = listings["7800000042"]
+    assert cannondale.url == "https://seattle.craigslist.org/tac/bik/d/tacoma-cannondale-road-bike/7800000042.html"
+    assert (cannondale.price, cannondale.image_url) == (
+        Decimal(1200),
+        "https://images.craigslist.org/00c0c_mN5bV3cX1zA_05r07g_600x450.jpg",
+    )
+
+
+def test_sapi_malformed_item_is_left_out_alone() -> None:
+    assert [listing.external_id for listing in parse("sapi_seattle_bik.json")] == [
+        "7800001234",
+        "7800001000",
+        "7800000500",
+        "7800000042",
+    ]
+
+
+def test_sapi_aggregate_section_links_the_view_url() -> None:
+    trek = by_id(parse_sapi(sapi_answer(categoryAbbr="sss")))["7800001234"]
+    assert trek.url == "https://seattle.craigslist.org/view/d/seattle-trek-fx-hybrid-bike/aB3dE5fG7hJ9kL1mN3pQ5r"
+
+
+def test_sapi_currency_falls_back_to_the_site_country() -> None:
+    answer = json.loads(sapi_answer(areas={}))
+    answer["data"]["decode"]["locations"] = [0, [16, "vancouver", "van"]]
+    assert {listing.currency for listing in parse_sapi(json.dumps(answer))} == {"CAD"}
+
+
+def test_sapi_answer_without_results_is_an_empty_list() -> None:
+    assert parse_sapi(sapi_answer(items=[])) == []
+
+
+@pytest.mark.parametrize("body", ["{}", '{"data": {}}', '{"data": {"items": null}}', sapi_answer(items=[[1, 2], "x"])])
+def test_sapi_answer_without_readable_items_is_markup_changed(body: str) -> None:
+    with pytest.raises(ScanError) as raised:
+        CraigslistAdapter().parse(body)
+    assert raised.value.error_class is ErrorClass.MARKUP_CHANGED
+
+
+def sapi_then_pages(sapi: str | ScanError, *names: str) -> FakeClient:
+    """A craigslist whose sapi gives `sapi` (a body, or a failure raised) and pages `names`."""
+    pages_client = pages(*names) if names else None
+
+    def answer(call: Call) -> tuple[str, str]:
+        if call.url != SAPI_URL:
+            assert pages_client is not None
+            return pages_client.answer(call)
+        if isinstance(sapi, ScanError):
+            raise sapi
+        return sapi, with_query(call.url, call.params)
+
+    return FakeClient(answer)
+
+
+def test_search_asks_sapi_for_the_area_section_and_filters_first() -> None:
+    client = sapi_then_pages(fixture_text("craigslist/sapi_seattle_bik.json"))
+    query = SearchQuery(query="bike", location="seattle", category="bik", min_price=Decimal(100), max_pages=3)
+    listings = CraigslistAdapter().search(query, client)
+    assert [(call.url, call.params) for call in client.calls] == [
+        (
+            SAPI_URL,
+            {
+                "batch": "2-0-360-0-0",
+                "cc": "US",
+                "lang": "en",
+                "searchPath": "bik",
+                "query": "bike",
+                "min_price": "100",
+            },
+        )
+    ]
+    assert len(listings) == 4
+
+
+def test_sapi_search_path_keeps_the_subarea() -> None:
+    client = sapi_then_pages(sapi_answer(items=[]))
+    CraigslistAdapter().search(
+        SearchQuery(query="loft", location="https://newyork.craigslist.org/search/mnh/apa"), client
+    )
+    assert client.calls[0].params["batch"] == "3-0-360-0-0"
+    assert client.calls[0].params["searchPath"] == "mnh/apa"
+
+
+@pytest.mark.parametrize(
+    "sapi",
+    [ScanError(ErrorClass.HTTP_ERROR, "404 from sapi.craigslist.org"), "<html>not json</html>", '{"data": {}}'],
+)
+def test_search_falls_back_to_the_pages_when_sapi_fails(
+    sapi: str | ScanError, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = sapi_then_pages(sapi, "static_toronto_page1.html", "static_zero_results.html")
+    with caplog.at_level(logging.WARNING, logger="scanner.marketplaces.craigslist"):
+        listings = CraigslistAdapter().search(SearchQuery(query="bike", location="vancouver"), client)
+    assert [urlsplit(call.url).netloc for call in client.calls] == [
+        "sapi.craigslist.org",
+        "vancouver.craigslist.org",
+        "vancouver.craigslist.org",
+    ]
+    assert len(listings) == 3
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+    assert "craigslist sapi failed" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize("error_class", [ErrorClass.FORBIDDEN, ErrorClass.RATE_LIMITED])
+def test_sapi_block_or_rate_limit_is_not_retried_on_the_pages(error_class: ErrorClass) -> None:
+    client = sapi_then_pages(ScanError(error_class, "no"), "static_toronto_page1.html")
+    with pytest.raises(ScanError) as raised:
+        CraigslistAdapter().search(SearchQuery(query="bike", location="vancouver"), client)
+    assert raised.value.error_class is error_class
+    assert len(client.calls) == 1

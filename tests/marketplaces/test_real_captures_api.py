@@ -1,5 +1,5 @@
-"""The eBay and Mercari parsers on real captured responses (a saved ebay.de results page, real
-Browse API and Mercari `entities:search` responses), kept outside the project in
+"""The eBay, Mercari and craigslist sapi parsers on real captured responses (a saved ebay.de
+results page, real Browse API, Mercari `entities:search` and craigslist sapi responses), kept outside the project in
 `../shared/fixtures/` (see its PROVENANCE.md). The facts asserted were checked by hand against
 the captures. Skipped where that folder is not present."""
 
@@ -17,6 +17,7 @@ import pytest
 
 from models.settings import load_settings
 from scanner.marketplaces.base import ListingData
+from scanner.marketplaces.craigslist import CraigslistAdapter
 from scanner.marketplaces.ebay import EbayAdapter
 from scanner.marketplaces.mercari import MercariAdapter
 
@@ -149,3 +150,63 @@ def test_mercari_no_price_item_has_no_price() -> None:
         "【非売品】beatmaniaIIDX RED TRAXX",
         None,
     )
+
+
+# -- craigslist sapi search answer (Vancouver apartments, 2026) ---------------------------------------
+
+CRAIGSLIST_SAPI = CAPTURES / "craigslist" / "sapi_vancouver_apa.json"
+needs_sapi_capture = pytest.mark.skipif(not CRAIGSLIST_SAPI.is_file(), reason=f"{CRAIGSLIST_SAPI} not found")
+
+
+@cache
+def craigslist_sapi() -> tuple[ListingData, ...]:
+    return tuple(CraigslistAdapter().parse(CRAIGSLIST_SAPI.read_text(encoding="utf-8")))
+
+
+@needs_sapi_capture
+def test_craigslist_sapi_reads_all_360_items_with_title_price_url_and_location() -> None:
+    listings = craigslist_sapi()
+    assert len(listings) == len(by_id(listings)) == 360
+    assert all(listing.title and listing.location for listing in listings)
+    assert all(listing.price is not None and listing.price > 0 for listing in listings)  # every item has one
+    assert {listing.currency for listing in listings} == {"CAD"}
+    assert all(
+        listing.url.startswith("https://vancouver.craigslist.org/")
+        and listing.url.endswith(f"/apa/d/{listing.url.split('/')[-2]}/{listing.external_id}.html")
+        for listing in listings
+    )
+    assert Counter(listing.url.split("/")[3] for listing in listings) == {
+        "van": 153,
+        "bnc": 75,
+        "rds": 55,
+        "pml": 41,
+        "nvn": 23,
+        "rch": 13,
+    }
+
+
+@needs_sapi_capture
+def test_craigslist_sapi_images_where_the_capture_has_them() -> None:
+    listings = craigslist_sapi()
+    with_images = [listing for listing in listings if listing.image_url]
+    assert len(with_images) == 335  # the other 25 items have no image ids
+    assert all(
+        listing.image_url.startswith("https://images.craigslist.org/") and listing.image_url.endswith("_600x450.jpg")
+        for listing in with_images
+        if listing.image_url
+    )
+    assert all(listing.extra["image_urls"][0] == listing.image_url for listing in with_images)
+
+
+@needs_sapi_capture
+def test_craigslist_sapi_first_item_decoded_from_the_offsets() -> None:
+    first = craigslist_sapi()[0]
+    assert first.external_id == "7938223922"  # minPostingId 7928564874 + 9659048
+    assert first.title == "Kitsilano, Amazing View, 6th flr, Hardwood Flrs, July 1st"
+    assert (first.price, first.currency, first.image_url) == (Decimal(2495), "CAD", None)
+    assert (
+        first.url == "https://vancouver.craigslist.org/van/apa/d/vancouver-kitsilano-amazing-view-6th/7938223922.html"
+    )
+    assert first.location == "Kits, UBC, VGH, York St & Larch Street"
+    assert first.extra["posted_at"] == "2026-06-02T04:16:12+00:00"  # minPostedDate + 21724 = maxPostedDate
+    assert (first.extra["latitude"], first.extra["longitude"]) == (Decimal("49.27"), Decimal("-123.1574"))
