@@ -177,6 +177,16 @@ def test_lazily_loaded_image_uses_the_real_picture_and_a_placeholder_means_none(
     assert new["405512349876"].image_url is None  # only an inline data: image
 
 
+def test_s_item_picture_is_found_in_the_2023_image_wrapper_and_its_lazy_attributes() -> None:
+    listings = parse("search_s_item_de_pictures.html")
+    assert {item_id: listing.image_url for item_id, listing in listings.items()} == {
+        "275501234561": "https://i.ebayimg.com/thumbs/images/g/Hn4AAOSwq1Bk7Xy2/s-l225.webp",  # a bare <img>
+        "166209876542": "https://i.ebayimg.com/thumbs/images/g/Pq7AAOSwz3Nl2Ab5/s-l225.webp",  # data-src, not the gif
+        "335123450987": "https://i.ebayimg.com/thumbs/images/g/Vw2AAOSwk5Rm9Cd3/s-l225.webp",  # srcset, not data:
+        "404987650123": None,  # only the placeholder gif
+    }
+
+
 def test_condition_location_and_seller_of_both_markups() -> None:
     old, new = parse("search_s_item_us.html")["296512345678"], parse("search_s_card_us.html")["389012345671"]
     assert (old.condition, old.location, old.seller) == ("Pre-Owned", "United States", "phonedepot_us")
@@ -208,6 +218,12 @@ def test_bot_check_page_is_a_captcha_error() -> None:
     with pytest.raises(ScanError) as raised:
         parse("bot_check.html")
     assert raised.value.error_class is ErrorClass.CAPTCHA
+
+
+def test_results_page_carrying_an_invisible_recaptcha_is_read_not_taken_for_a_bot_check() -> None:
+    listings = parse("search_s_card_recaptcha_us.html")
+    assert list(listings) == ["398811223344", "177722334455"]
+    assert listings["398811223344"].price == Decimal("429.00")
 
 
 def test_result_list_of_unknown_cards_is_markup_changed_not_zero_results() -> None:

@@ -1,4 +1,4 @@
-"""The craigslist and facebook parsers on real captured pages (see PROVENANCE.md beside them).
+"""The craigslist, facebook and eBay parsers on real captured pages (see PROVENANCE.md beside them).
 
 The captures live outside the project, in `../shared/fixtures/`; nothing of them is copied here.
 Every figure below was checked by reading the page itself.
@@ -15,6 +15,7 @@ import pytest
 
 from scanner.marketplaces.base import ListingData
 from scanner.marketplaces.craigslist import CraigslistAdapter
+from scanner.marketplaces.ebay import EbayAdapter
 from scanner.marketplaces.facebook import FacebookAdapter
 
 CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
@@ -36,6 +37,11 @@ def facebook(name: str, *, without_feed: bool = False) -> list[ListingData]:
     if without_feed:  # only the rendered cards are left to read
         body = re.sub(r'<script\b[^>]*type="application/json"[^>]*>.*?</script>', "", body, flags=re.DOTALL)
     return FacebookAdapter().parse(body)
+
+
+@cache
+def ebay(name: str) -> list[ListingData]:
+    return EbayAdapter().parse((CAPTURES / "ebay" / name).read_text(encoding="utf-8"))
 
 
 def by_id(listings: list[ListingData]) -> dict[str, ListingData]:
@@ -174,3 +180,22 @@ def test_boston_motorcycles_graphql_reply_gives_the_same_24_listings() -> None:
     assert [listing.external_id for listing in facebook("category_boston_motorcycles_graphql.json")] == [
         listing.external_id for listing in facebook("category_boston_motorcycles_rendered.html")
     ]
+
+
+# --- ebay ----------------------------------------------------------------------------------------
+
+
+def test_ebay_de_s_item_page_gives_its_60_listings_in_euros() -> None:
+    listings = by_id(ebay("web_search_ebay_de_apple.html"))
+    assert len(listings) == 60
+    assert {listing.currency for listing in listings.values()} == {"EUR"}
+    macbook = listings["175504719541"]
+    assert (macbook.title, macbook.price) == ('Apple MacBook Air Ret. 13" (2020)', Decimal("909.00"))
+
+
+def test_ebay_de_s_item_page_gives_every_listing_its_picture() -> None:
+    listings = by_id(ebay("web_search_ebay_de_apple.html"))
+    pictures = [listing.image_url or "" for listing in listings.values()]
+    assert sum(url.startswith("https://i.ebayimg.com/thumbs/images/g/") for url in pictures) == 60
+    assert len(set(pictures)) == 59  # two variants of one iPad Air 2 offer share their photo
+    assert listings["175504719541"].image_url == "https://i.ebayimg.com/thumbs/images/g/8koAAOSwgcNjIHEy/s-l225.webp"

@@ -10,7 +10,7 @@ of a CSS query per field (queries over a whole page would take about a second).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -81,6 +81,8 @@ _SOLD = re.compile(r"^(sold|verkauft|vendu|venduto|vendido|verkocht|sprzedane)\b
 _BOT_CHECK_TITLES = ("pardon our interruption", "security measure", "sicherheitsmaßnahme", "mesure de sécurité")
 _CAPTCHA_URL = re.compile("captcha", re.I)
 _ITEM_LINK = re.compile(r"/itm/")
+#: Where an <img> may hold its picture, lazy loaders' attributes first; of a `srcset`, the first URL.
+_IMAGE_SOURCES = ("data-src", "data-defer-load", "data-srcset", "srcset", "src")
 
 
 @dataclass(frozen=True)
@@ -133,19 +135,14 @@ def parse_web_page(body: str, *, source_url: str | None, now: datetime) -> WebPa
     """Listings of one eBay search results page; zero for an honest "no exact matches" page."""
     soup = BeautifulSoup(body, "lxml", parse_only=_SearchPageParts())
     index = _class_index(soup)  # one walk; CSS queries over a 2 MB page would take a second
-    _raise_if_blocked(soup, index)
     if _first(index, "srp-save-null-search", "srp-save-null-search__heading"):
         return WebPage([], False)
     results = _first(index, "srp-results")
+    rows = _result_rows(results) if results is not None else []
+    if not rows:
+        _raise_if_blocked(soup, index)
     if results is None:
         raise ScanError(ErrorClass.MARKUP_CHANGED, "eBay page has no result list (ul.srp-results)")
-    rows = []
-    for row in results.find_all("li", recursive=False):
-        classes = row.get_attribute_list("class")
-        if "srp-river-answer--REWRITE_START" in classes:
-            break  # what follows "matches fewer words", not the search
-        if "s-item" in classes or "s-card" in classes:
-            rows.append(row)
     cards = [card for card in map(_read_card, rows) if card is not None]
     if rows and not cards:
         raise ScanError(
@@ -161,7 +158,21 @@ def parse_web_page(body: str, *, source_url: str | None, now: datetime) -> WebPa
     return WebPage(first_sightings(listings), has_next)
 
 
+def _result_rows(results: Tag) -> list[Tag]:
+    """The result cards of the search, without those that only "match fewer words"."""
+    rows = []
+    for row in results.find_all("li", recursive=False):
+        classes = row.get_attribute_list("class")
+        if "srp-river-answer--REWRITE_START" in classes:
+            break
+        if "s-item" in classes or "s-card" in classes:
+            rows.append(row)
+    return rows
+
+
 def _raise_if_blocked(soup: BeautifulSoup, index: Mapping[str, list[Tag]]) -> None:
+    """Asked only of a page that answered the search with nothing: a results page carries Google's
+    invisible reCAPTCHA (a widget, a zero-size iframe) and is still a results page."""
     title = soup.title.get_text(" ", strip=True).lower() if soup.title else ""
     captcha = (
         _first(index, "g-recaptcha", "h-captcha")
@@ -223,7 +234,7 @@ def _read_s_item(row: Tag) -> _Card | None:
         condition=_text(_first(index, "SECONDARY_INFO")),
         location=_text(_first(index, "s-item__location", "s-item__itemLocation")),
         seller=_text(_first(index, "s-item__seller-info-text")),
-        image_url=_image(_first(index, "s-item__image-img")),
+        image_url=_s_item_image(index),
         sold=bool(_SOLD.match(_text(_first(index, "s-item__caption--signal", "s-item__title--tagblock")) or "")),
     )
 
@@ -251,9 +262,16 @@ def _read_s_card(row: Tag) -> _Card | None:
         condition=_text(subtitle.find(class_="su-styled-text") or subtitle) if subtitle else None,
         location=next((t for t in texts if _LOCATION_PREFIX.match(t) and not _SHIPPING_WORDS.search(t)), None),
         seller=next((t for t in texts if _SELLER_RATING.search(t)), None),
-        image_url=_image(_first(index, "s-card__image") or row.find("img")),
+        image_url=_image(index.get("s-card__image") or row.find_all("img", limit=1)),
         sold=bool(_SOLD.match(_text(_first(index, "s-card__caption")) or "")),
     )
+
+
+def _s_item_image(index: Mapping[str, list[Tag]]) -> str | None:
+    """An `s-item` card's picture: an `img.s-item__image-img` until 2022, since 2023 a bare <img>
+    in the image wrapper, so any <img> of the card's picture area."""
+    area = _first(index, "s-item__image-section", "s-item__image", "s-item__image-wrapper")
+    return _image(area.find_all("img") if area else index.get("s-item__image-img", []))
 
 
 def _class_index(root: Tag) -> dict[str, list[Tag]]:
@@ -351,14 +369,16 @@ def _text(element: Tag | None, *, drop: Set[str] = frozenset()) -> str | None:
     return clean_text(element.get_text(" ", strip=True))
 
 
-def _image(image: Tag | None) -> str | None:
-    """The real picture of a lazily loaded <img>, not its placeholder."""
-    if image is None:
-        return None
-    for attribute in ("data-src", "data-defer-load", "src"):
-        value = _attribute(image, attribute)
-        if value and value.startswith("http") and "ebaystatic.com" not in value:
-            return value
+def _image(images: Iterable[Tag]) -> str | None:
+    """The first real picture among `images`: a lazily loaded <img> has it in an attribute its
+    script reads, `src` being eBay's placeholder graphic or an inline data: image until then."""
+    for image in images:
+        for attribute in _IMAGE_SOURCES:
+            value = _attribute(image, attribute)
+            words = (value or "").split(maxsplit=1)
+            url = words[0].rstrip(",") if words else ""
+            if url.startswith(("https://", "http://")) and "ebaystatic.com" not in url:
+                return url
     return None
 
 
