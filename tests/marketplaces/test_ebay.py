@@ -351,7 +351,7 @@ def test_api_search_sends_query_filter_sort_and_marketplace() -> None:
         "q": "iphone 13",
         "limit": "200",
         "sort": "newlyListed",
-        "filter": "price:[100..500],priceCurrency:USD,conditionIds:{1000|1500|1750}",
+        "filter": "buyingOptions:{FIXED_PRICE|AUCTION},price:[100..500],priceCurrency:USD,conditionIds:{1000|1500|1750}",
     }
     assert search.headers["X-EBAY-C-MARKETPLACE-ID"] == "EBAY_US"
     assert search.headers["Authorization"] == f"Bearer {TOKEN}"
@@ -360,7 +360,7 @@ def test_api_search_sends_query_filter_sort_and_marketplace() -> None:
 def test_api_filter_with_only_a_maximum_price_leaves_the_minimum_open() -> None:
     client = api_client(fixture("browse_search_empty.json"))
     api_adapter().search(SearchQuery("kindle", max_price=Decimal("80"), currency="GBP"), client)
-    assert client.calls[1].params["filter"] == "price:[..80],priceCurrency:GBP"
+    assert client.calls[1].params["filter"] == "buyingOptions:{FIXED_PRICE|AUCTION},price:[..80],priceCurrency:GBP"
     assert client.calls[1].headers["X-EBAY-C-MARKETPLACE-ID"] == "EBAY_GB"
 
 

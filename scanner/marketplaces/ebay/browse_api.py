@@ -128,16 +128,17 @@ _TOKENS = _TokenCache()
 
 
 def search_params(query: SearchQuery) -> dict[str, str]:
+    """The search's request. Browse returns only listings one can buy now unless asked: an auction
+    without Buy It Now, or one whose Buy It Now went with its first bid, needs `buyingOptions`."""
     params = {"q": query.query, "limit": str(API_PAGE_SIZE), "sort": "newlyListed"}
-    filters = []
+    filters = ["buyingOptions:{FIXED_PRICE|AUCTION}"]
     if query.min_price is not None or query.max_price is not None:
         low = "" if query.min_price is None else str(query.min_price)
         high = "" if query.max_price is None else str(query.max_price)
         filters += [f"price:[{low}..{high}]", f"priceCurrency:{query.currency}"]
     if query.condition:
         filters.append("conditionIds:{" + "|".join(CONDITION_IDS[query.condition]) + "}")
-    if filters:
-        params["filter"] = ",".join(filters)
+    params["filter"] = ",".join(filters)
     if is_ebay_category(query.category):
         params["category_ids"] = str(query.category)
     return params
