@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlsplit
 
-from models.tables import Marketplace
+from models.tables import ErrorClass, Marketplace
 from models.types import utcnow
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "CHF": "CHF "}
@@ -88,6 +88,6 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
 def error_label(error_class: str | None) -> str:
     """An error class as the dashboard and `marketplace status` show it: robots.txt refusals are
     the operator's call (`ROBOTS_TXT_OBEY`), so they say so in words."""
-    if error_class == "robots_disallowed":
+    if error_class == ErrorClass.ROBOTS_DISALLOWED:
         return "blocked by robots.txt"
     return error_class or ""

@@ -88,6 +88,28 @@ class TaskStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class ErrorClass(StrEnum):
+    """Why a scan failed (`task_log.error_class`): the worker classifies, everyone reads."""
+
+    RATE_LIMITED = "rate_limited"
+    FORBIDDEN = "forbidden"  # 403 or a bot wall
+    LOGIN_WALL = "login_wall"
+    CAPTCHA = "captcha"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    HTTP_ERROR = "http_error"  # any other 4xx
+    TOO_LARGE = "too_large"
+    ROBOTS_DISALLOWED = "robots_disallowed"
+    MARKUP_CHANGED = "markup_changed"  # the page no longer looks like what the parser knows
+    SUSPECT_EMPTY = "suspect_empty"  # no listings where this search's recent scans found many
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    NOT_ALLOWED = "not_allowed"  # e.g. a private address for the jsonld adapter
+    CONFIGURATION = "configuration"
+    INTERRUPTED = "interrupted"  # the worker stopped mid-scan; the task was handed back
+    INTERNAL = "internal"  # a bug of ours; the traceback is logged
+
+
 class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"

@@ -17,8 +17,7 @@ from sqlmodel import Session, and_, col, or_, update
 
 from models.operations import marketplace_state
 from models.settings import Settings
-from models.tables import BreakerState, MarketplaceState
-from scanner.errors import ErrorClass
+from models.tables import BreakerState, ErrorClass, MarketplaceState
 
 # Failures that say nothing about the marketplace's health do not trip the breaker.
 _NOT_THE_MARKETPLACE = frozenset(

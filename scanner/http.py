@@ -23,7 +23,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from models.settings import Settings
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.ratelimit import RateLimiter, make_rate_limiter
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from typing import Protocol
 import redis
 
 from models.settings import Settings
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 
 MAX_WAIT_SECONDS = 120.0
 

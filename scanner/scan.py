@@ -14,10 +14,10 @@ from sqlmodel import Session, col, exists, insert, select, update
 
 from models.db import session_scope
 from models.settings import Settings
-from models.tables import Search, SearchStatus, TaskLog, TaskStatus
+from models.tables import ErrorClass, Search, SearchStatus, TaskLog, TaskStatus
 from models.types import utcnow
 from scanner import breaker, metrics
-from scanner.errors import ErrorClass, ScanError
+from scanner.errors import ScanError
 from scanner.http import PoliteClient, Politeness
 from scanner.logs import scan_logger
 from scanner.marketplaces import get_adapter

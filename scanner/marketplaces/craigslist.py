@@ -45,8 +45,8 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from models.tables import Condition
-from scanner.errors import ErrorClass, ScanError
+from models.tables import Condition, ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces.base import (
     HttpClient,
     ListingData,

@@ -15,8 +15,8 @@ from urllib.parse import urlencode, urljoin
 from bs4 import BeautifulSoup, Tag
 
 from models.settings import get_settings
-from models.tables import Condition
-from scanner.errors import ErrorClass, ScanError
+from models.tables import Condition, ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces.base import (
     HttpClient,
     ListingData,

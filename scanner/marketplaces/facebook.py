@@ -30,8 +30,8 @@ from bs4 import BeautifulSoup, Tag
 from bs4.filter import SoupStrainer
 
 from models.settings import Settings, get_settings
-from models.tables import Condition
-from scanner.errors import ErrorClass, ScanError
+from models.tables import Condition, ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces.base import (
     HttpClient,
     ListingData,

@@ -27,7 +27,8 @@ from bs4 import BeautifulSoup, Tag
 
 from models.formatting import one_line
 from models.settings import Settings, get_settings
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces.base import (
     HttpClient,
     ListingData,

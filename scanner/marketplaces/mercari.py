@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from models.formatting import one_line
-from models.tables import Condition
-from scanner.errors import ErrorClass, ScanError
+from models.tables import Condition, ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces.base import (
     HttpClient,
     ListingData,

@@ -16,8 +16,8 @@ from bs4 import BeautifulSoup
 from demo_market import DemoMarket, catalogue, pages
 from demo_market.catalogue import DemoListing
 from models.settings import get_settings
-from models.tables import JunkKind
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass, JunkKind
+from scanner.errors import ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.demo import DemoAdapter

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.craigslist import SAPI_URL, CraigslistAdapter, parse_sapi

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 
 import scanner.marketplaces.ebay
 from models.settings import Settings, load_settings
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, QuotaStatus, SearchQuery
 from scanner.marketplaces.ebay import EbayAdapter

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 
 from models.settings import load_settings
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.facebook import FacebookAdapter

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from models.settings import load_settings
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.http import PoliteClient, RobotsCache
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery

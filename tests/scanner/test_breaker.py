@@ -10,9 +10,8 @@ from sqlmodel import Session
 
 from models.operations import pause_marketplace, resume_marketplace
 from models.settings import Settings, load_settings
-from models.tables import BreakerState, MarketplaceState
+from models.tables import BreakerState, ErrorClass, MarketplaceState
 from scanner import breaker
-from scanner.errors import ErrorClass
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -12,7 +12,8 @@ import requests
 
 import scanner.http
 from models.settings import Settings, load_settings
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.http import PoliteClient, Politeness, RobotsCache
 from scanner.ratelimit import LocalRateLimiter
 

@@ -9,7 +9,8 @@ import uuid
 import pytest
 import redis
 
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 
 from ..conftest import REDIS_TEST_URL, require_redis

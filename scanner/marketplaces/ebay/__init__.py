@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from models.settings import Settings, get_settings
+from models.tables import ErrorClass
 from models.types import utcnow
-from scanner.errors import ErrorClass, ScanError
+from scanner.errors import ScanError
 from scanner.marketplaces.base import HttpClient, ListingData, MarketplaceAdapter, Quota, SearchQuery
 from scanner.marketplaces.ebay import web
 from scanner.marketplaces.ebay.browse_api import BrowseApi, parse_api_page

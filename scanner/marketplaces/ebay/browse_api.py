@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from models.formatting import one_line
 from models.settings import Settings
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces.base import (
     HttpClient,
     ListingData,

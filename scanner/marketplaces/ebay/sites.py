@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from models.tables import Condition
-from scanner.errors import ErrorClass, ScanError
+from models.tables import Condition, ErrorClass
+from scanner.errors import ScanError
 
 
 @dataclass(frozen=True)

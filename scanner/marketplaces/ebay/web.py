@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Tag
 from bs4.filter import SoupStrainer
 
-from scanner.errors import ErrorClass, ScanError
+from models.tables import ErrorClass
+from scanner.errors import ScanError
 from scanner.marketplaces.base import HttpClient, ListingData, SearchQuery, first_sightings
 from scanner.marketplaces.ebay.sites import (
     CONDITION_IDS,
