@@ -19,6 +19,8 @@ from scanner.ratelimit import LocalRateLimiter
 
 from .conftest import Canned, ScriptedServer
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
@@ -81,6 +83,17 @@ def test_blocked_responses_are_classified(
     with pytest.raises(ScanError) as caught:
         client_for(settings).get(url, respect_robots=False)
     assert caught.value.error_class is expected
+
+
+def test_a_results_page_carrying_a_captcha_widget_is_the_adapters_to_judge(
+    http_server: ScriptedServer, settings: Settings
+) -> None:
+    """An invisible reCAPTCHA on a page of results is no bot check: only the adapter knows whether
+    the page holds results, so a 200 is classified as a captcha by its title alone."""
+    page = (FIXTURES / "ebay" / "search_s_card_recaptcha_us.html").read_bytes()
+    assert b"g-recaptcha" in page
+    url = http_server.script("/sch/i.html", Canned(200, page))
+    assert client_for(settings).get(url, respect_robots=False).content == page
 
 
 def test_a_slow_server_is_a_timeout(http_server: ScriptedServer, tmp_path: Path) -> None:
