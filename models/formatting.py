@@ -18,12 +18,17 @@ _MARKETPLACE_NAMES = {
     Marketplace.FACEBOOK: "Facebook Marketplace",
     Marketplace.MERCARI: "Mercari",
     Marketplace.JSONLD: "Web shop",
+    Marketplace.KIJIJI: "Kijiji",
+    Marketplace.MARKTPLAATS: "Marktplaats",
 }
 
 
-def money(amount: Decimal, currency: str) -> str:
-    """`$1,299.99`, `$600` (no `.00`), `1,200 SEK` for currencies without a short symbol."""
+def money(amount: Decimal, currency: str | None) -> str:
+    """`$1,299.99`, `$600` (no `.00`), `1,200 SEK` for currencies without a short symbol, and
+    `1,200 (currency unknown)` where the page did not say."""
     number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    if currency is None:
+        return f"{number} (currency unknown)"
     symbol = _SYMBOLS.get(currency)
     return f"{symbol}{number}" if symbol else f"{number} {currency}"
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,7 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 _DATABASE_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
 
 class SettingsError(Exception):
@@ -66,6 +68,16 @@ class Settings(BaseSettings):
     # obey robots.txt: true or false for every marketplace, or per marketplace ({"craigslist": false});
     # an operator's choice for their own personal monitoring, as Scrapy's ROBOTSTXT_OBEY is
     robots_txt_obey: bool | dict[str, bool] = True
+    # PROXY_URL_<MARKETPLACE>: that marketplace's requests (robots.txt too) go through this proxy,
+    # http://, https:// or socks5:// (socks5h:// resolves names at the proxy); may hold a password.
+    proxy_url_demo: SecretStr | None = None
+    proxy_url_ebay: SecretStr | None = None
+    proxy_url_craigslist: SecretStr | None = None
+    proxy_url_facebook: SecretStr | None = None
+    proxy_url_mercari: SecretStr | None = None
+    proxy_url_jsonld: SecretStr | None = None
+    proxy_url_kijiji: SecretStr | None = None
+    proxy_url_marktplaats: SecretStr | None = None
     rate_limit_per_minute: int = Field(30, ge=1)
     breaker_failure_threshold: int = Field(5, ge=1)
     breaker_cooldown_seconds: int = Field(300, ge=1)
@@ -109,6 +121,31 @@ class Settings(BaseSettings):
         if isinstance(self.robots_txt_obey, bool):
             return self.robots_txt_obey
         return self.robots_txt_obey.get(marketplace, True)
+
+    @field_validator(*(f"proxy_url_{marketplace.value}" for marketplace in Marketplace))
+    @classmethod
+    def _proxy_url_is_supported(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parts = urlsplit(value.get_secret_value().strip())
+        if parts.scheme not in _PROXY_SCHEMES or not parts.hostname:
+            raise ValueError(
+                f"not a proxy URL (expected {', '.join(f'{scheme}://host:port' for scheme in _PROXY_SCHEMES)})"
+            )
+        return SecretStr(value.get_secret_value().strip())
+
+    def proxy_url(self, marketplace: str) -> str | None:
+        """The proxy this marketplace's requests go through, None for a direct connection."""
+        secret: SecretStr | None = getattr(self, f"proxy_url_{marketplace}", None)
+        return secret.get_secret_value() if secret is not None else None
+
+    def proxy_for_display(self, marketplace: str) -> str:
+        """`via socks5://proxy:1080` without the credentials, or `direct`, for `marketplace status`."""
+        proxy = self.proxy_url(marketplace)
+        if proxy is None:
+            return "direct"
+        parts = urlsplit(proxy)
+        return f"via {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
     @field_validator("database_url")
     @classmethod

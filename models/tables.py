@@ -36,6 +36,8 @@ class Marketplace(StrEnum):
     FACEBOOK = "facebook"
     MERCARI = "mercari"
     JSONLD = "jsonld"
+    KIJIJI = "kijiji"
+    MARKTPLAATS = "marktplaats"
 
 
 class SearchStatus(StrEnum):
@@ -94,7 +96,8 @@ class ErrorClass(StrEnum):
     RATE_LIMITED = "rate_limited"
     FORBIDDEN = "forbidden"  # 403 or a bot wall
     LOGIN_WALL = "login_wall"
-    CAPTCHA = "captcha"
+    CAPTCHA = "captcha"  # a refused response carrying a challenge
+    BLOCKED = "blocked"  # a 200 page that is a block, consent or challenge page instead of results
     SERVER_ERROR = "server_error"
     TIMEOUT = "timeout"
     CONNECTION = "connection"
@@ -214,7 +217,7 @@ class Listing(SQLModel, table=True):
     price: Decimal | None = _money()
     previous_price: Decimal | None = _money()  # last known before the latest sighting: what a scan compares
     original_price: Decimal | None = _money()
-    currency: str = Field(default="USD", max_length=3)
+    currency: str | None = Field(default=None, max_length=3)  # unknown when the page did not say
     shipping: Decimal | None = _money()
     condition: str | None = Field(default=None, max_length=64)
     location: str | None = Field(default=None, max_length=200)

@@ -141,12 +141,16 @@ def appraise_observed(
     """Listing id → its appraisal against comparables from every stored listing in the window."""
     rules = rules_of(search, settings)
     since = now - timedelta(days=settings.market_window_days)
-    products = [(item.candidate.identity.key, item.candidate.currency) for item in items if item.candidate.identity.key]
+    products = [
+        (key, currency)
+        for item in items
+        if (key := item.candidate.identity.key) and (currency := item.candidate.currency)
+    ]
     pools = {product: Pool(candidates) for product, candidates in stored_candidates(session, products, since).items()}
     nothing = Pool(())  # a title without a product key has no comparables
     return {
         item.listing_id: appraise(
-            item.candidate, pools.get((item.candidate.identity.key or "", item.candidate.currency), nothing), rules
+            item.candidate, pools.get((item.candidate.identity.key or "", item.candidate.currency or ""), nothing), rules
         )
         for item in items
     }

@@ -33,7 +33,8 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER_SECONDS = 60.0
 ROBOTS_TTL_SECONDS = 3600.0
-# A captcha or bot wall: a refused response carrying a challenge widget, or any page titled as a check.
+# A captcha or bot wall: a refused response carrying a challenge widget (`captcha`), or any page
+# titled as a check (`blocked` when it came with a 200).
 _CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"cf-challenge", b"challenges.cloudflare.com", b"captcha-delivery")
 _CHALLENGE_TITLES = (
     b"pardon our interruption",
@@ -42,7 +43,9 @@ _CHALLENGE_TITLES = (
     b"robot check",
     b"security check",
 )
-_TITLE = re.compile(rb"<title>([^<]*)")
+_TITLE = re.compile(rb"<title[^>]*>([^<]{0,300})")
+_CONSENT_HOST_PREFIXES = ("consent.", "myprivacy.")
+_CONSENT_HOST_SUFFIXES = (".privacy-mgmt.com", ".consentmanager.net")
 _CHALLENGE_SCAN_BYTES = 200_000
 # What an unreadable robots.txt means (RFC 9309 §2.3.1): a 4xx has no rules, a 5xx or no answer keeps us out.
 _NO_RULES = Protego.parse("")
@@ -78,7 +81,8 @@ class CappedRetry(Retry):
         return None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
 
 
-def build_session(settings: Settings) -> requests.Session:
+def build_session(settings: Settings, marketplace: str) -> requests.Session:
+    """A session with retries, our User-Agent and the marketplace's proxy (`PROXY_URL_<MARKETPLACE>`)."""
     retry = CappedRetry(
         total=settings.http_retries,
         connect=settings.http_retries,
@@ -100,6 +104,9 @@ def build_session(settings: Settings) -> requests.Session:
             "Accept-Language": "en-US,en;q=0.8",
         }
     )
+    proxy = settings.proxy_url(marketplace)
+    if proxy is not None:
+        session.proxies = {"http": proxy, "https": proxy}
     return session
 
 
@@ -151,7 +158,7 @@ class SessionPool:
         except AttributeError:  # this thread's first scan
             sessions = self._local.sessions = {}
         if marketplace not in sessions:
-            sessions[marketplace] = build_session(self.settings)
+            sessions[marketplace] = build_session(self.settings, marketplace)
         return sessions[marketplace]
 
 
@@ -186,7 +193,7 @@ class PoliteClient:
         self.marketplace = marketplace
         self.settings = settings
         self.rate_limiter = rate_limiter
-        self.session = session or build_session(settings)
+        self.session = session or build_session(settings, marketplace)
         self.robots = robots
         self.url_guard = url_guard
         self.requests_made = 0
@@ -258,6 +265,11 @@ class PoliteClient:
             raise ScanError(ErrorClass.TIMEOUT, f"{method} {_short(url)} timed out: {type(error).__name__}") from None
         except requests.exceptions.RetryError as error:
             raise ScanError(ErrorClass.SERVER_ERROR, f"{method} {_short(url)}: retries exhausted ({error})") from None
+        except requests.exceptions.ProxyError:
+            proxy = urlsplit(self.session.proxies.get(urlsplit(url).scheme, "")).hostname  # no password
+            raise ScanError(
+                ErrorClass.CONNECTION, f"{method} {_short(url)}: the proxy {proxy} refused or failed"
+            ) from None
         except requests.ConnectionError as error:
             if "timed out" in str(error).lower():
                 raise ScanError(ErrorClass.TIMEOUT, f"{method} {_short(url)} timed out") from None
@@ -289,8 +301,15 @@ def classify_response(response: PoliteResponse) -> None:
         raise ScanError(ErrorClass.RATE_LIMITED, f"429 from {url}", retry_after=retry_after)
     if status >= 500:
         raise ScanError(ErrorClass.SERVER_ERROR, f"{status} from {url}")
-    if _is_challenge(response.content, refused=status >= 400):
+    if status == 407:  # the operator's proxy, not the marketplace: no count toward its breaker
+        raise ScanError(ErrorClass.CONFIGURATION, f"407 for {url}: the proxy refused our credentials (PROXY_URL_…)")
+    if status >= 400 and _has_challenge_widget(response.content):
         raise ScanError(ErrorClass.CAPTCHA, f"{status} from {url}: a captcha or bot challenge")
+    if status < 400 and _is_consent_host(urlsplit(response.url).hostname or ""):
+        raise ScanError(ErrorClass.BLOCKED, f"{status} from {url}: a cookie-consent page instead of results")
+    if title := _challenge_title(response.content):
+        kind = ErrorClass.CAPTCHA if status >= 400 else ErrorClass.BLOCKED
+        raise ScanError(kind, f"{status} from {url}: a bot check ({title})")
     if status == 401 or "/login" in urlsplit(response.url).path:
         raise ScanError(ErrorClass.LOGIN_WALL, f"{status} from {url}: sign-in required")
     if status == 403:
@@ -299,15 +318,29 @@ def classify_response(response: PoliteResponse) -> None:
         raise ScanError(ErrorClass.HTTP_ERROR, f"{status} from {url}")
 
 
-def _is_challenge(body: bytes, *, refused: bool) -> bool:
+def _has_challenge_widget(body: bytes) -> bool:
     """A widget's marker counts only on a refused response: a page of results may embed an
-    invisible reCAPTCHA (eBay's do), and only its adapter knows whether it holds results. A title
-    asking for a check counts on any page. Plain substring searches in the lower-cased start of
-    the page: 0.2 ms for a 35 KB results page, where one case-insensitive regex took 2 ms."""
+    invisible reCAPTCHA (eBay's do), and only its adapter knows whether it holds results. Plain
+    substring searches in the lower-cased start of the page: 0.2 ms for a 35 KB results page,
+    where one case-insensitive regex took 2 ms."""
     page = body[:_CHALLENGE_SCAN_BYTES].lower()
-    if refused and any(marker in page for marker in _CHALLENGE_MARKERS):
-        return True
-    return any(phrase in title for title in _TITLE.findall(page) for phrase in _CHALLENGE_TITLES)
+    return any(marker in page for marker in _CHALLENGE_MARKERS)
+
+
+def _challenge_title(body: bytes) -> str | None:
+    """The page's title when it asks for a check — on any page, refused or not: a 200 page so
+    titled is a block page that would otherwise read as "no results"."""
+    titles: list[bytes] = _TITLE.findall(body[:_CHALLENGE_SCAN_BYTES].lower())
+    for title in titles:
+        if any(phrase in title for phrase in _CHALLENGE_TITLES):
+            return title.decode("utf-8", "replace").strip()
+    return None
+
+
+def _is_consent_host(host: str) -> bool:
+    """Redirected to a consent manager (`consent.google.com`, DPG Media's `myprivacy.dpgmedia.nl`,
+    Sourcepoint's `*.privacy-mgmt.com`): the site wants a click before it shows anything."""
+    return host.startswith(_CONSENT_HOST_PREFIXES) or host.endswith(_CONSENT_HOST_SUFFIXES)
 
 
 def _retry_after_seconds(response: PoliteResponse) -> float | None:

@@ -227,7 +227,7 @@ def store_listings(
         changed = [
             {"listing_id": ids[item.external_id], "observed_at": now, "price": item.price, "currency": item.currency}
             for item in kept
-            if item.price is not None and previous.get(ids[item.external_id]) != item.price
+            if item.price is not None and item.currency is not None and previous.get(ids[item.external_id]) != item.price
         ]
         insert_rows(session, _OBSERVATIONS, changed)
         outcome.price_changes = sum(1 for row in changed if row["listing_id"] in previous)

@@ -48,9 +48,12 @@ def link_reposts(
     """Find and record the listings that new listings (id → what was seen) repost; returns new id →
     its original. An original is looked for among its product's newest stored listings."""
     wanted = {
-        listing_id: (item, (key, item.currency), total)
+        listing_id: (item, (key, currency), total)
         for listing_id, item in new.items()
-        if item.seller and (key := identify(item.title).key) and (total := item.total_cost()) is not None
+        if item.seller
+        and (currency := item.currency)
+        and (key := identify(item.title).key)
+        and (total := item.total_cost()) is not None
     }
     if not wanted or window_days <= 0:
         return {}

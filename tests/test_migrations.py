@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from models.migrate import alembic_config, current_revision, head_revision, upgrade
+from models.tables import Listing
+from models.types import utcnow
 
 
 def test_migrations_build_every_table_on_an_empty_database(empty_engine: Engine) -> None:
@@ -51,3 +56,29 @@ def test_the_latest_migration_goes_down_and_up_again(empty_engine: Engine) -> No
     assert current_revision(empty_engine) != head_revision()
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_going_below_0007_keeps_listings_of_unknown_currency_as_iso_no_currency(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    now = utcnow()
+    with Session(empty_engine) as session:
+        session.add(
+            Listing(
+                marketplace="jsonld",
+                external_id="p1",
+                title="Lamp",
+                url="https://shop.example/p1",
+                price=Decimal("150.00"),
+                currency=None,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        )
+        session.commit()
+    config = alembic_config()
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    with empty_engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT currency FROM listing")).scalar_one() == "XXX"
+    upgrade(empty_engine)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.settings import Settings, SettingsError, load_settings
+from models.tables import Marketplace
 
 
 def test_defaults_are_the_embedded_install(tmp_path: Path) -> None:
@@ -45,6 +46,8 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ({"min_scan_interval_minutes": 10, "default_scan_interval_minutes": 5}, "DEFAULT_SCAN_INTERVAL_MINUTES"),
         ({"http_read_timeout_seconds": 0}, "HTTP_READ_TIMEOUT_SECONDS"),
         ({"robots_txt_obey": {"kraigslist": False}}, "ROBOTS_TXT_OBEY"),
+        ({"proxy_url_ebay": "ftp://proxy:21"}, "PROXY_URL_EBAY"),
+        ({"proxy_url_kijiji": "socks5://"}, "PROXY_URL_KIJIJI"),
     ],
 )
 def test_a_bad_value_stops_with_one_line_naming_the_setting(overrides: dict[str, object], named: str) -> None:
@@ -72,17 +75,26 @@ def test_robots_txt_is_obeyed_unless_the_operator_says_otherwise_per_marketplace
     assert not load_settings().obeys_robots_txt("ebay")
 
 
+def test_every_marketplace_can_have_its_own_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROXY_URL_MARKTPLAATS", "socks5h://nl-exit.example:1080")
+    settings = load_settings()
+    assert settings.proxy_url("marktplaats") == "socks5h://nl-exit.example:1080"
+    assert [m.value for m in Marketplace if settings.proxy_url(m.value)] == ["marktplaats"]
+    assert all(f"proxy_url_{m.value}" in Settings.model_fields for m in Marketplace)
+
+
 def test_secrets_never_appear_in_repr_or_errors() -> None:
     settings = load_settings(
         smtp_password="hunter2-smtp",
         ebay_cert_id="hunter2-ebay",
         database_url="postgresql://scout:hunter2-db@db/scout",
         redis_url="redis://:hunter2-redis@cache:6379/0",
+        proxy_url_ebay="http://scout:hunter2-proxy@proxy:3128",
     )
     shown = " ".join(
         [repr(settings), str(settings), settings.database_url_for_display(), settings.redis_url_for_display() or ""]
     )
-    for secret in ("hunter2-smtp", "hunter2-ebay", "hunter2-db", "hunter2-redis"):
+    for secret in ("hunter2-smtp", "hunter2-ebay", "hunter2-db", "hunter2-redis", "hunter2-proxy"):
         assert secret not in shown
     with pytest.raises(SettingsError) as caught:
         load_settings(smtp_password="hunter2-smtp", smtp_tls="bogus", database_url="postgresql://u:hunter2-db@")

@@ -177,7 +177,7 @@ def listing_step_figure(listing: ListingHistory, *, zone: ZoneInfo) -> alt.Layer
     times = wall_times((moment for moment, _ in listing.points), zone)
     prices = [float(price) for _, price in listing.points]
     end = wall_times([listing.listing.last_seen_at if listing.ended else utcnow()], zone)
-    currency = listing.listing.currency
+    currency = listing.listing.currency or "currency unknown"  # no observations are kept for it
     marks = [("First seen", wall_times([listing.first_seen_at], zone)[0], prices[0], FIRST_SEEN_COLOR, "circle", 0)]
     if listing.ended:
         label = "Sold" if listing.listing.status.value == "sold" else "Ended"

@@ -52,6 +52,8 @@ MARKETPLACE_HELP = {
     Marketplace.FACEBOOK: "Facebook Marketplace (needs FACEBOOK_COOKIES)",
     Marketplace.MERCARI: "Mercari",
     Marketplace.JSONLD: "any shop page with schema.org product data",
+    Marketplace.KIJIJI: "Kijiji, Canada's classifieds (set a location, e.g. a city or postal code)",
+    Marketplace.MARKTPLAATS: "Marktplaats, the Netherlands' classifieds (prices in euros)",
 }
 
 

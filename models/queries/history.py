@@ -60,7 +60,7 @@ class ListingChoice:
     url: str
     marketplace: str
     price: Decimal | None
-    currency: str
+    currency: str | None
     status: ListingStatus
     last_seen_at: datetime
 

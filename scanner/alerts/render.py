@@ -111,7 +111,7 @@ def _market_line(finding: Finding) -> str:
     return f"{line} · {percent(abs(finding.score))} {direction}"
 
 
-def _shipping_note(shipping: Decimal | None, currency: str) -> str | None:
+def _shipping_note(shipping: Decimal | None, currency: str | None) -> str | None:
     if shipping is None:
         return None
     return "free shipping" if shipping == 0 else f"incl. {money(shipping, currency)} shipping"

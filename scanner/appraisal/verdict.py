@@ -47,7 +47,7 @@ class Candidate:
     ref: int | str
     title: str
     total: Decimal | None
-    currency: str
+    currency: str | None
     condition: Condition | None
     junk: JunkKind | None
     auction: bool = False  # the price is a current bid that will still rise
@@ -108,14 +108,14 @@ class Pool:
         return [other for _, other in found]
 
 
-_Group = tuple[Identity, JunkKind | None, Condition | None, str]
+_Group = tuple[Identity, JunkKind | None, Condition | None, str | None]
 
 
 def appraise(item: Candidate, pool: Pool, rules: Rules) -> Appraisal:
     """The verdict on `item` among the candidates of `pool` (which may include `item` itself)."""
     if item.junk is not None and item.junk not in rules.allowed_junk:
         return Appraisal(Verdict.EXCLUDED, excluded_reason=item.junk.value)
-    if item.total is None:
+    if item.total is None or item.currency is None:  # no price, or one in an unknown currency
         return Appraisal(Verdict.EXCLUDED, excluded_reason=JunkKind.PLACEHOLDER_PRICE.value)
     comparable = pool.comparables_of(item)
     totals = [other.total for other in comparable if other.total is not None]

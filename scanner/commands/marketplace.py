@@ -73,10 +73,21 @@ def show_status(_args: argparse.Namespace) -> int:
                 when(state.last_success_at),
                 error_label(state.last_error_class) or "-",
                 "obeyed" if settings.obeys_robots_txt(name) else "ignored (ROBOTS_TXT_OBEY)",
+                settings.proxy_for_display(name),
             ]
         )
     print_table(
-        ["marketplace", "switch", "breaker", "failures", "open until", "last success", "last error", "robots.txt"],
+        [
+            "marketplace",
+            "switch",
+            "breaker",
+            "failures",
+            "open until",
+            "last success",
+            "last error",
+            "robots.txt",
+            "connects",
+        ],
         rows,
         empty="",
     )

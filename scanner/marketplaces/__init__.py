@@ -15,6 +15,8 @@ _ADAPTER_CLASSES = {
     Marketplace.FACEBOOK: "scanner.marketplaces.facebook:FacebookAdapter",
     Marketplace.MERCARI: "scanner.marketplaces.mercari:MercariAdapter",
     Marketplace.JSONLD: "scanner.marketplaces.jsonld:JsonLdAdapter",
+    Marketplace.KIJIJI: "scanner.marketplaces.kijiji:KijijiAdapter",
+    Marketplace.MARKTPLAATS: "scanner.marketplaces.marktplaats:MarktplaatsAdapter",
 }
 #: Marketplaces whose API is metered per day: their adapters take the caller's `quota`.
 _METERED = frozenset({Marketplace.EBAY})

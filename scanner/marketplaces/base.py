@@ -27,7 +27,7 @@ class ListingData:
     title: str
     url: str  # absolute and canonical: no tracking parameters
     price: Decimal | None  # None when the site shows no price
-    currency: str  # ISO 4217
+    currency: str | None  # ISO 4217; None when the page does not say and nothing implies it
     image_url: str | None = None
     location: str | None = None
     condition: str | None = None
@@ -39,8 +39,9 @@ class ListingData:
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)  # bids, distance, postal code…
 
     def total_cost(self) -> Decimal | None:
-        """What the buyer pays: price plus shipping where known."""
-        if self.price is None:
+        """What the buyer pays: price plus shipping where known. None without a price or without
+        its currency: an amount of unknown money is compared with nothing and is never a deal."""
+        if self.price is None or self.currency is None:
             return None
         return self.price + (self.shipping or Decimal(0))
 

@@ -86,7 +86,7 @@ class FacebookAdapter(MarketplaceAdapter):
         """`currency` is what a bare `$` means: the search's own currency when there is one."""
         path = urlsplit(source_url or "").path
         if path.startswith(("/login", "/checkpoint")):
-            kind = ErrorClass.LOGIN_WALL if path.startswith("/login") else ErrorClass.CAPTCHA
+            kind = ErrorClass.LOGIN_WALL if path.startswith("/login") else ErrorClass.BLOCKED
             raise ScanError(kind, f"facebook redirected to {path}")
         feeds = list(_feeds(body))
         from_json = _read_edges([edge for feed in feeds for edge in feed], currency)
@@ -335,7 +335,7 @@ def _unreadable_page(body: str) -> ScanError:
     if login_form is not None or _LOGIN_TEXT.search(soup.get_text(" ", strip=True)):
         return ScanError(ErrorClass.LOGIN_WALL, "facebook shows a login form instead of Marketplace")
     if soup.select_one("form[action*='/checkpoint'], [id*='captcha'], iframe[src*='captcha']") is not None:
-        return ScanError(ErrorClass.CAPTCHA, "facebook asks for a security check")
+        return ScanError(ErrorClass.BLOCKED, "facebook asks for a security check")
     return ScanError(ErrorClass.MARKUP_CHANGED, "no Marketplace feed data and no listing cards on the page")
 
 

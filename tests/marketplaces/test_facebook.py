@@ -211,7 +211,7 @@ def test_feed_with_no_listings_is_a_genuine_zero_result_page() -> None:
     [
         ("login_wall.html", None, ErrorClass.LOGIN_WALL),
         ("zero_results.html", "https://www.facebook.com/login/?next=%2Fmarketplace%2F", ErrorClass.LOGIN_WALL),
-        ("checkpoint.html", None, ErrorClass.CAPTCHA),
+        ("checkpoint.html", None, ErrorClass.BLOCKED),
         ("changed_markup.html", None, ErrorClass.MARKUP_CHANGED),
     ],
     ids=["login form", "redirected to /login", "security check", "changed markup"],

@@ -132,6 +132,15 @@ def test_marketplace_status_says_when_robots_txt_blocks_and_whether_it_is_obeyed
         session.add(MarketplaceState(marketplace="craigslist", last_error_class="robots_disallowed"))
         session.commit()
     shown = run("marketplace", "status", env={"ROBOTS_TXT_OBEY": '{"ebay": false}'}).stdout
-    rows = {line.split()[0]: line for line in shown.splitlines()[1:] if line.strip()}
-    assert "blocked by robots.txt" in rows["craigslist"] and rows["craigslist"].rstrip().endswith("obeyed")
-    assert rows["ebay"].rstrip().endswith("ignored (ROBOTS_TXT_OBEY)")
+    rows = {line.split()[0]: line.split("  ") for line in shown.splitlines()[1:] if line.strip()}
+    craigslist, ebay = ([cell.strip() for cell in rows[name] if cell.strip()] for name in ("craigslist", "ebay"))
+    assert "blocked by robots.txt" in craigslist and craigslist[-2] == "obeyed"
+    assert ebay[-2] == "ignored (ROBOTS_TXT_OBEY)"
+
+
+def test_marketplace_status_shows_which_proxy_a_marketplace_goes_through_without_its_password(run: Cli) -> None:
+    shown = run("marketplace", "status", env={"PROXY_URL_KIJIJI": "socks5://scout:hunter2@ca-exit.example:1080"})
+    rows = {line.split()[0]: line for line in shown.stdout.splitlines()[1:] if line.strip()}
+    assert rows["kijiji"].rstrip().endswith("via socks5://ca-exit.example:1080")
+    assert rows["ebay"].rstrip().endswith("direct")
+    assert "hunter2" not in shown.stdout

@@ -14,7 +14,7 @@ import scanner.http
 from models.settings import Settings, load_settings
 from models.tables import ErrorClass
 from scanner.errors import ScanError
-from scanner.http import PoliteClient, Politeness, RobotsCache
+from scanner.http import PoliteClient, Politeness, PoliteResponse, RobotsCache, classify_response
 from scanner.ratelimit import LocalRateLimiter
 
 from .conftest import Canned, ScriptedServer
@@ -72,7 +72,9 @@ def test_persistent_429_is_classified_with_its_retry_after(http_server: Scripted
         (Canned(403, b"<html>denied</html>"), ErrorClass.FORBIDDEN),
         (Canned(401, b"sign in"), ErrorClass.LOGIN_WALL),
         (Canned(404, b"gone"), ErrorClass.HTTP_ERROR),
-        (Canned(200, b"<html><title>Pardon Our Interruption</title></html>"), ErrorClass.CAPTCHA),
+        (Canned(200, b"<html><title>Pardon Our Interruption</title></html>"), ErrorClass.BLOCKED),
+        (Canned(200, b'<html><title lang="en">Security Check</title></html>'), ErrorClass.BLOCKED),
+        (Canned(403, b"<html><title>Attention Required! | Cloudflare</title></html>"), ErrorClass.CAPTCHA),
         (Canned(403, b'<div class="g-recaptcha"></div>'), ErrorClass.CAPTCHA),
     ],
 )
@@ -89,11 +91,27 @@ def test_a_results_page_carrying_a_captcha_widget_is_the_adapters_to_judge(
     http_server: ScriptedServer, settings: Settings
 ) -> None:
     """An invisible reCAPTCHA on a page of results is no bot check: only the adapter knows whether
-    the page holds results, so a 200 is classified as a captcha by its title alone."""
+    the page holds results, so a 200 is judged a block page by its title alone."""
     page = (FIXTURES / "ebay" / "search_s_card_recaptcha_us.html").read_bytes()
     assert b"g-recaptcha" in page
     url = http_server.script("/sch/i.html", Canned(200, page))
     assert client_for(settings).get(url, respect_robots=False).content == page
+
+
+@pytest.mark.parametrize(
+    "landed_on",
+    [
+        "https://consent.google.com/ml?continue=https://shop.example/p/1",
+        "https://myprivacy.dpgmedia.nl/consent?siteKey=abc",
+        "https://cdn.privacy-mgmt.com/index.html?message_id=1",
+    ],
+)
+def test_a_page_that_landed_on_a_consent_manager_is_blocked(landed_on: str) -> None:
+    """A cookie wall answers 200 with no listings: read as results, it would be "nothing found"."""
+    page = PoliteResponse(200, landed_on, {}, b"<html><title>Before you continue</title></html>", "utf-8")
+    with pytest.raises(ScanError) as caught:
+        classify_response(page)
+    assert caught.value.error_class is ErrorClass.BLOCKED
 
 
 def test_a_slow_server_is_a_timeout(http_server: ScriptedServer, tmp_path: Path) -> None:
