@@ -52,7 +52,7 @@ MARKETPLACE_HELP = {
     Marketplace.FACEBOOK: "Facebook Marketplace (needs FACEBOOK_COOKIES)",
     Marketplace.MERCARI: "Mercari",
     Marketplace.JSONLD: "any shop page with schema.org product data",
-    Marketplace.KIJIJI: "Kijiji, Canada's classifieds (set a location, e.g. a city or postal code)",
+    Marketplace.KIJIJI: "Kijiji, Canada's classifieds (location: a kijiji.ca search URL, `city-of-toronto/1700273` or a big city's name)",
     Marketplace.MARKTPLAATS: "Marktplaats, the Netherlands' classifieds (prices in euros)",
 }
 

@@ -71,6 +71,8 @@ from scanner.marketplaces.base import (
     SearchQuery,
     first_sightings,
 )
+from scanner.marketplaces.block_pages import looks_blocked
+from scanner.marketplaces.nextjs import next_data_script
 from scanner.marketplaces.text import clean_text
 from scanner.marketplaces.urls import canonical_url
 
@@ -98,23 +100,8 @@ _DATE = re.compile(r"(\d{1,2}) ([a-z]{3})\.? '?(\d{2})")
 _POSTCODE = re.compile(r"(\d{4}) ?([A-Za-z]{2})?")
 _CATEGORY = re.compile(r"(\d+)(?:[/:](\d+))?")
 _METERS_PER_MILE = 1609.344
-_NEXT_DATA_ID = 'id="__NEXT_DATA__"'
-_TAG_SCAN = 200  # how far back from the id the `<script` of its tag may start
-# Text of a consent, challenge or block page (checked only on a page without results data).
-_BLOCK_MARKERS = (
-    "myprivacy.dpgmedia",
-    "privacy gate",
-    "privacy-mgmt.com",
-    "cookiewall",
-    "toestemming",
-    "captcha",
-    "cf-challenge",
-    "challenges.cloudflare.com",
-    "just a moment",
-    "access denied",
-    "geblokkeerd",
-)
-_BLOCK_SCAN_CHARS = 200_000
+# Dutch wording of a consent or block page, besides what every block page says (`block_pages`).
+_DUTCH_BLOCK_WORDS = ("toestemming", "geblokkeerd")
 # API failures after which the search page may still answer (a 403 may be the API's own, wanting the
 # site's script); a block, a captcha, a rate limit or a timeout would meet the page too (same host).
 _FALLBACK = frozenset(
@@ -264,33 +251,15 @@ def _answer(body: str) -> Any:
             return json.loads(text)
         except ValueError:
             raise ScanError(ErrorClass.MARKUP_CHANGED, "marktplaats answered with broken JSON") from None
-    script = _next_data(body)
+    script = next_data_script(body)
     if script is None:
-        if _looks_blocked(body):
+        if looks_blocked(body, also=_DUTCH_BLOCK_WORDS):
             raise ScanError(ErrorClass.BLOCKED, "marktplaats showed a consent, challenge or block page")
         raise ScanError(ErrorClass.MARKUP_CHANGED, "no __NEXT_DATA__ script on the marktplaats page")
     try:
         return json.loads(script)
     except ValueError:
         raise ScanError(ErrorClass.MARKUP_CHANGED, "the marktplaats __NEXT_DATA__ script is not JSON") from None
-
-
-def _next_data(body: str) -> str | None:
-    """The text of `<script id="__NEXT_DATA__">`, found with plain string searches: no HTML tree."""
-    at = body.find(_NEXT_DATA_ID)
-    while at != -1:
-        tag_start = body.rfind("<", max(0, at - _TAG_SCAN), at)
-        content_start = body.find(">", at)
-        if tag_start != -1 and body.startswith("<script", tag_start) and content_start != -1:
-            content_end = body.find("</script", content_start)
-            return body[content_start + 1 : content_end] if content_end != -1 else None
-        at = body.find(_NEXT_DATA_ID, at + 1)
-    return None
-
-
-def _looks_blocked(body: str) -> bool:
-    page = body[:_BLOCK_SCAN_CHARS].lower()
-    return any(marker in page for marker in _BLOCK_MARKERS)
 
 
 def _results(data: Any) -> Mapping[str, Any]:

@@ -165,7 +165,7 @@ class Shop:
         price: str | None,
         *,
         shipping: str | None = None,
-        currency: str = "USD",
+        currency: str | None = "USD",
         title: str | None = None,
         status: ListingStatus = ListingStatus.ACTIVE,
         seen: datetime = NOW,

@@ -140,6 +140,17 @@ def test_target_price_applies_only_to_listings_in_the_searchs_currency(shop, ses
     assert find_deals(session, search, [shop.observe(euros)], baseline=False, now=now, settings=settings) == []
 
 
+def test_a_price_in_an_unknown_currency_is_never_a_deal(shop, session, settings, now) -> None:
+    """A shop that states 150.00 in no currency we know: under the target, under the market and
+    dropped — and still nothing anyone could buy for a known amount."""
+    search = shop.search(target_price=Decimal("600"), market_discount_pct=Decimal("20"), price_drop_pct=Decimal("10"))
+    shop.history(search, "240", "250", "260", "270")
+    unknown = shop.listing(search, "150", currency=None)
+
+    observed = [shop.observe(unknown, previous_total="300")]
+    assert find_deals(session, search, observed, baseline=False, now=now, settings=settings) == []
+
+
 def test_a_price_drop_of_enough_percent_and_amount_is_a_deal(shop, session, settings, now) -> None:
     search = shop.search(price_drop_pct=Decimal("15"))
     dropped = shop.listing(search, "575")

@@ -67,6 +67,14 @@ def test_a_first_store_writes_listings_prices_and_matches(session: Session, sett
     assert prices == [Decimal("100.00"), Decimal("250.50")]  # no observation for a listing without price
 
 
+def test_a_listing_of_unknown_currency_is_kept_without_a_price_history(session: Session, settings: Settings) -> None:
+    search = make_search(session)
+    store(session, search, [item("1", "150.00", currency=None)], settings)
+    stored = session.exec(select(Listing)).one()
+    assert (stored.price, stored.currency) == (Decimal("150.00"), None)
+    assert count(session, PriceObservation) == 0  # an amount of unknown money charts nothing
+
+
 def test_the_same_page_twice_changes_nothing_but_last_seen(session: Session, settings: Settings) -> None:
     search = make_search(session)
     page = [item("1"), item("2", "250.50")]
