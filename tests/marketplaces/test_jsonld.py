@@ -4,6 +4,7 @@ OpenGraph, and the guard that keeps it from fetching anything but public http(s)
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -195,14 +196,14 @@ def test_the_currency_is_the_first_declared_iso_4217_code_in_any_case(
     assert listing.currency == currency
 
 
-def test_an_unknowable_currency_is_logged_with_its_reason(caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unknowable_currency_is_null_and_logged_with_its_reason(caplog: pytest.LogCaptureFixture) -> None:
     page = (
         '<html lang="en"><script type="application/ld+json">{"@type": "Product", "name": "Kettle", '
         '"offers": {"price": "35.00", "priceCurrency": "ABC"}}</script></html>'
     )
     with caplog.at_level(logging.WARNING, logger="scanner.marketplaces.jsonld"):
         [listing] = JsonLdAdapter(load_settings()).parse(page, source_url="https://shop.example/kettle")
-    assert (listing.price, listing.currency) == (Decimal("35.00"), "USD")
+    assert (listing.price, listing.currency) == (Decimal("35.00"), None)
     assert "no ISO 4217 currency" in caplog.text and "'ABC'" in caplog.text
 
 
@@ -230,7 +231,7 @@ def test_availability_becomes_the_status(availability: str, status: str) -> None
 def test_product_without_any_price_has_none() -> None:
     page = '<script type="application/ld+json">{"@type": "Product", "name": "Made-to-order table"}</script>'
     [listing] = JsonLdAdapter(load_settings()).parse(page, source_url="https://shop.example/table")
-    assert (listing.price, listing.currency) == (None, "USD")
+    assert (listing.price, listing.currency) == (None, None)
 
 
 def test_very_long_canonical_url_gets_a_digest_as_its_id() -> None:
@@ -263,10 +264,10 @@ def test_only_a_sign_in_page_without_product_data_is_a_login_wall(
     assert raised.value.error_class is error_class
 
 
-def test_bot_challenge_page_is_a_captcha() -> None:
+def test_a_bot_challenge_answered_with_200_is_blocked() -> None:
     with pytest.raises(ScanError) as raised:
-        parse("challenge.html")
-    assert raised.value.error_class is ErrorClass.CAPTCHA
+        parse("challenge.html")  # a 200 page: a refused response with a challenge is the HTTP client's CAPTCHA
+    assert raised.value.error_class is ErrorClass.BLOCKED
 
 
 @pytest.mark.parametrize(
@@ -373,3 +374,41 @@ def test_the_same_local_shop_is_refused_by_default(local_shop: str) -> None:
         JsonLdAdapter(settings).search(SearchQuery(f"{local_shop}/products/wh-1000xm5"), client)
     assert raised.value.error_class is ErrorClass.NOT_ALLOWED
     assert client.requests_made == 0
+
+
+def test_a_shop_page_of_production_size_reads_as_its_json_ld_product() -> None:
+    listing = parse("shop_product_64kb.html", "https://www.hollowpine-outfitters.example/products/x?utm_source=feed")
+    assert listing.title == "Alder & Ash Trailhead Trail Running Shoe – Ember"  # not a reviewer's or a carousel's
+    canonical = "https://www.hollowpine-outfitters.example/products/alder-and-ash-trailhead-trail-running-shoe-ember-12"
+    assert listing.url == listing.external_id == canonical
+    assert (listing.price, listing.original_price, listing.currency, listing.status) == (
+        Decimal("331.99"),
+        Decimal("414.99"),
+        "USD",
+        "active",
+    )
+    assert (listing.shipping, listing.condition, listing.seller) == (Decimal(0), "new", "Hollowpine Outfitters")
+    assert listing.image_url == (
+        "https://www.hollowpine-outfitters.example/cdn/shop/files/"
+        "alder-and-ash-trailhead-trail-running-shoe-ember-12-1.jpg?v=1712&width=1200"
+    )
+    assert listing.extra == {"sku": "ALD-TRA-00012", "brand": "Alder & Ash"}
+
+
+def test_the_shop_pages_microdata_alone_names_and_prices_the_same_product() -> None:
+    """Its JSON-LD and OpenGraph removed, the page's microdata gives the product (not a review's
+    name or author), its price and stock; the header's login box does not make it a login wall."""
+    page = re.sub(
+        r'<script type="application/ld\+json">.*?</script>', "", fixture("shop_product_64kb.html"), flags=re.S
+    )
+    page = re.sub(r'<meta property="(og|product):[^>]*>', "", page)
+    [listing] = JsonLdAdapter(load_settings()).parse(page, source_url="https://shop.example/account/login")
+    assert listing.title == "Alder & Ash Trailhead Trail Running Shoe – Ember"
+    assert (listing.price, listing.original_price, listing.currency, listing.status, listing.condition) == (
+        Decimal("331.99"),
+        None,
+        "USD",
+        "active",
+        "new",
+    )
+    assert listing.extra == {"sku": "ALD-TRA-00012"}
