@@ -28,6 +28,7 @@ SECTIONS = (
     "queries",
     "dispatch",
     "scan_throughput",
+    "jsonld_scan",
     "alert_latency",
     "worker_memory",
 )
