@@ -27,6 +27,16 @@ cards (`li.cl-search-result[data-pid]`), whose own paging (`#search=…~gallery~
 JavaScript only. Both carry a JSON-LD `ItemList`; it is used to add images and coordinates, but
 only where a card and an entry pair up unambiguously — on rendered pages the list is not aligned
 with the cards.
+
+Parser of the HTML pages: lxml directly (`scanner.marketplaces.html`), not BeautifulSoup, which
+took 40–75 ms of CPU per 100 KB here against a budget of ≤ 10. No `SoupStrainer` could help:
+relaying lxml's parse events to Python costs BeautifulSoup 8–15 ms per 100 KB on these pages
+before it builds anything. With lxml and one walk per card (medians on an idle machine, `python
+-m bench --only parse_speed`; about 1.7 times that while other work shares the two cores): the
+rendered Boston gallery (`search_boston_sss_rendered.html`, 415 KB, 120 cards) 7 ms per 100 KB;
+the static Manhattan list (`search_manhattan_apa_static.html`, 154 KB, 153 rows) 11 ms, over the
+budget — a dense page (1 KB a row) where `canonical_url` and `parse_price` take 40 % of the time
+and the JSON-LD enrichment another 15 %.
 """
 
 from __future__ import annotations
@@ -43,8 +53,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
-
 from models.tables import Condition, ErrorClass
 from scanner.errors import ScanError
 from scanner.marketplaces.base import (
@@ -53,8 +61,22 @@ from scanner.marketplaces.base import (
     MarketplaceAdapter,
     SearchQuery,
 )
+from scanner.marketplaces.html import (
+    Element,
+    canonical_link,
+    class_index,
+    classes,
+    elements,
+    first,
+    first_of,
+    has_class,
+    og_url,
+    parse_html,
+    stripped_strings,
+    text,
+)
 from scanner.marketplaces.prices import parse_price
-from scanner.marketplaces.text import clean_text, node_text
+from scanner.marketplaces.text import clean_text
 from scanner.marketplaces.urls import canonical_url
 
 # Craigslist sites in Canada, where prices are in Canadian dollars (the rest of North America: USD).
@@ -149,23 +171,36 @@ class CraigslistAdapter(MarketplaceAdapter):
         """A sapi answer (JSON) or a results page (HTML), told apart by the first character."""
         if body.lstrip().startswith("{"):
             return parse_sapi(body)
-        soup = BeautifulSoup(body, "lxml")
-        base = source_url or _page_url(soup) or f"https://{_DEFAULT_HOST}/"
+        root = parse_html(body)
+        base = source_url or _page_url(root) or f"https://{_DEFAULT_HOST}/"
         currency = site_currency(base)
         # A rendered page still carries the (empty, hidden) static list, so cards are looked for first.
-        cards = soup.find_all("li", class_="cl-search-result")
-        rows = soup.find_all("li", class_="cl-static-search-result")
+        cards: list[Element] = []
+        rows: list[Element] = []
+        for item in root.iter("li"):
+            names = classes(item)
+            if "cl-search-result" in names:
+                cards.append(item)
+            if "cl-static-search-result" in names:
+                rows.append(item)
         if cards:
             listings = _read_rows(cards, lambda card: _card_listing(card, base, currency))
         elif rows:
             listings = _read_rows(rows, lambda row: _static_listing(row, base, currency))
-        elif soup.select_one("ol.cl-static-search-results, .cl-results-page") is not None:
+        elif any(map(_is_result_list, elements(root, inclusive=True))):
             return []  # the result list is there and empty: a genuine "no results"
-        elif _BLOCKED.search(soup.get_text(" ", strip=True)):
-            raise ScanError(ErrorClass.FORBIDDEN, "craigslist has blocked this address")
+        elif _BLOCKED.search(" ".join(stripped_strings(root))):
+            raise ScanError(ErrorClass.BLOCKED, "craigslist has blocked this address")
         else:
             raise ScanError(ErrorClass.MARKUP_CHANGED, "no craigslist result list (static or rendered) on the page")
-        return _enrich(listings, _json_ld_items(soup))
+        return _enrich(listings, _json_ld_items(root))
+
+
+def _is_result_list(element: Element) -> bool:
+    """`ol.cl-static-search-results, .cl-results-page`: a result list, maybe empty."""
+    return (element.tag == "ol" and has_class(element, "cl-static-search-results")) or has_class(
+        element, "cl-results-page"
+    )
 
 
 def search_target(location: str | None, category: str | None = None) -> _Target:
@@ -365,48 +400,55 @@ def _or_none(read: Callable[[_Row], ListingData | None]) -> Callable[[_Row], Lis
     return guarded
 
 
-def _static_listing(row: Tag, base: str, currency: str) -> ListingData | None:
-    link = row.find("a", href=True)
-    title = node_text(row.find(class_="title")) or clean_text(row.get("title"))
+def _static_listing(row: Element, base: str, currency: str) -> ListingData | None:
+    index = class_index(row)  # one walk of the row rather than a search per field
+    link = first(row, "a", attr="href")
+    title = text(first_of(index, "title")) or clean_text(row.get("title"))
     if link is None or not title:
         return None
-    url = canonical_url(str(link["href"]), base=base, keep=frozenset())
+    url = canonical_url(str(link.get("href")), base=base, keep=frozenset())
     external_id = posting_id(url)
     if external_id is None:
         return None
-    price, currency = _price(node_text(row.find(class_="price")), currency)
+    price, currency = _price(text(first_of(index, "price")), currency)
     return ListingData(
         external_id=external_id,
         title=title,
         url=url,
         price=price,
         currency=currency,
-        location=node_text(row.find(class_="location")),
+        location=text(first_of(index, "location")),
     )
 
 
-def _card_listing(card: Tag, base: str, currency: str) -> ListingData | None:
-    link = card.find("a", class_="posting-title", href=True) or card.find("a", href=True)
-    title_link = card.find(class_="posting-title")
-    label = title_link.find(class_="label") if title_link is not None else None
-    title = node_text(label or title_link) or clean_text(card.get("title"))
+def _card_listing(card: Element, base: str, currency: str) -> ListingData | None:
+    index = class_index(card)  # one walk of the card rather than a search per field
+    titled = (
+        element for element in index.get("posting-title", ()) if element.tag == "a" and element.get("href") is not None
+    )
+    link = next(titled, None)
+    if link is None:
+        link = first(card, "a", attr="href")
+    title_link = first_of(index, "posting-title")
+    label = first(title_link, class_="label") if title_link is not None else None
+    title = text(label if label is not None else title_link) or clean_text(card.get("title"))
     if link is None or not title:
         return None
-    url = canonical_url(str(link["href"]), base=base, keep=frozenset())
+    url = canonical_url(str(link.get("href")), base=base, keep=frozenset())
     pid = str(card.get("data-pid") or "")
     external_id = pid if pid.isdigit() else posting_id(url)
     if external_id is None:
         return None
-    price, currency = _price(node_text(card.find(class_="priceinfo")), currency)
-    location, extra = _meta(card.find(class_="meta"))
-    image = card.find("img", src=True)
+    price, currency = _price(text(first_of(index, "priceinfo")), currency)
+    location, extra = _meta(first_of(index, "meta"))
+    image = first(card, "img", attr="src")
     return ListingData(
         external_id=external_id,
         title=title,
         url=url,
         price=price,
         currency=currency,
-        image_url=image_url(str(image["src"]), base) if image is not None else None,
+        image_url=image_url(str(image.get("src")), base) if image is not None else None,
         location=location,
         extra=extra,
     )
@@ -431,11 +473,11 @@ def image_url(src: str, base: str) -> str | None:
     return canonical_url(src, base=base)
 
 
-def _meta(meta: Tag | None) -> tuple[str | None, dict[str, Any]]:
+def _meta(meta: Element | None) -> tuple[str | None, dict[str, Any]]:
     """The card's `when · [distance ·] where` line: location, plus posting age and distance as extras."""
     location: str | None = None
     extra: dict[str, Any] = {}
-    for part in meta.stripped_strings if meta is not None else ():
+    for part in stripped_strings(meta) if meta is not None else ():
         if part in {"·", "•", "|"}:
             continue
         distance = _DISTANCE.fullmatch(part)
@@ -453,11 +495,11 @@ def _price(text: str | None, currency: str) -> tuple[Decimal | None, str]:
     return (money.amount, money.currency) if money else (None, currency)
 
 
-def _json_ld_items(soup: BeautifulSoup) -> list[Mapping[str, Any]]:
+def _json_ld_items(root: Element) -> list[Mapping[str, Any]]:
     """The entries of the page's JSON-LD result list (empty when absent or unreadable)."""
-    script = soup.find("script", id="ld_searchpage_results")
+    script = next((script for script in root.iter("script") if script.get("id") == "ld_searchpage_results"), None)
     try:
-        data = json.loads(script.string or "") if script is not None else {}
+        data = json.loads(script.text or "") if script is not None else {}
     except ValueError:
         return []
     elements = data.get("itemListElement") if isinstance(data, dict) else None
@@ -489,7 +531,8 @@ def _enrich(listings: list[ListingData], items: list[Mapping[str, Any]]) -> list
 
 def _prices_agree(listing: ListingData, item: Mapping[str, Any]) -> bool:
     price = _mapping(item.get("offers")).get("price")
-    money = parse_price(str(price), default_currency=listing.currency) if price is not None else None
+    currency = listing.currency or CraigslistAdapter.default_currency  # always set on a craigslist listing
+    money = parse_price(str(price), default_currency=currency) if price is not None else None
     return listing.price is None or money is None or money.amount == listing.price
 
 
@@ -523,9 +566,6 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _page_url(soup: BeautifulSoup) -> str | None:
-    link = soup.find("link", rel="canonical", href=True)
-    if link is not None:
-        return str(link["href"])
-    og_url = soup.find("meta", property="og:url", content=True)
-    return str(og_url["content"]) if og_url is not None else None
+def _page_url(root: Element) -> str | None:
+    canonical = canonical_link(root)
+    return canonical if canonical is not None else og_url(root)

@@ -39,7 +39,7 @@ which is what repost detection compares.
 Parse cost on the 1.4 MB Vancouver capture (`time.process_time`, median of 15 runs on a busy
 2-core machine; the spread over repeated runs in brackets): Apollo cache 1.0 ms per 100 KB
 (0.7–1.2), since the script is found with `str.find` and decoded with `json.loads`, with no HTML
-tree at all; cards 3.0 ms per 100 KB (2.4–3.2) with `lxml.html` directly. BeautifulSoup, even
+tree at all; cards 3.0 ms per 100 KB (2.4–3.2) with lxml directly (`scanner.marketplaces.html`). BeautifulSoup, even
 with a `SoupStrainer` keeping only the cards, took 15–17 ms per 100 KB on that page, over the
 budget of 10 ms per 100 KB, so the cards are read with lxml.
 """
@@ -57,9 +57,6 @@ from decimal import Decimal
 from typing import Any, TypeGuard, TypeVar
 from urllib.parse import parse_qsl, quote, urlsplit
 
-import lxml.html
-from lxml import etree
-
 from models.tables import Condition, ErrorClass
 from scanner.errors import ScanError
 from scanner.marketplaces.base import (
@@ -70,6 +67,7 @@ from scanner.marketplaces.base import (
     first_sightings,
 )
 from scanner.marketplaces.block_pages import looks_blocked
+from scanner.marketplaces.html import Element, parse_html, text
 from scanner.marketplaces.nextjs import next_data_script
 from scanner.marketplaces.prices import iso_currency, parse_price
 from scanner.marketplaces.text import clean_text
@@ -483,12 +481,7 @@ def _read_cards(body: str) -> list[ListingData]:
     """Listings of the `listing-card` sections, read with lxml (see the module docstring)."""
     if _CARD_MARKER not in body:
         return []
-    try:
-        root = lxml.html.document_fromstring(body)
-    except ValueError:  # a str declaring its own encoding (`<?xml … encoding=…?>`)
-        root = lxml.html.document_fromstring(body.encode("utf-8"))
-    except etree.ParserError:
-        return []
+    root = parse_html(body)
     cards = root.findall(_CARDS)
     listings = _read_each(cards, _card_listing, lambda card: card.get("data-listingid"))
     if cards and not listings:
@@ -496,11 +489,11 @@ def _read_cards(body: str) -> list[ListingData]:
     return listings
 
 
-def _card_listing(card: etree._Element) -> ListingData:
+def _card_listing(card: Element) -> ListingData:
     """One card as a listing; `ValueError` when it has no link, title or listing id."""
     link = _by_testid(card, "listing-link")
     href = link.get("href") if link is not None else None
-    title = _text(link) or _text(_by_testid(card, "listing-title"))
+    title = text(link) or text(_by_testid(card, "listing-title"))
     if not href or not title:
         raise ValueError("no link or title")
     url = _listing_url(href)
@@ -510,7 +503,7 @@ def _card_listing(card: etree._Element) -> ListingData:
         listing_id = match.group(1) if match else ""
     if not listing_id:
         raise ValueError("no listing id")
-    price_text = _text(_by_testid(card, "listing-price"))
+    price_text = text(_by_testid(card, "listing-price"))
     money = parse_price(price_text, default_currency=CURRENCY)
     image = _by_testid(card, "listing-card-image")
     src = (image.get("src") or "") if image is not None else ""
@@ -522,17 +515,13 @@ def _card_listing(card: etree._Element) -> ListingData:
         price=money.amount if money else None,
         currency=money.currency if money else CURRENCY,
         image_url=src if src.startswith("http") else None,
-        location=_text(_by_testid(card, "listing-location")),
+        location=text(_by_testid(card, "listing-location")),
         extra=extra,
     )
 
 
-def _by_testid(node: etree._Element, testid: str) -> etree._Element | None:
+def _by_testid(node: Element, testid: str) -> Element | None:
     return node.find(f'.//*[@data-testid="{testid}"]')
-
-
-def _text(node: etree._Element | None) -> str | None:
-    return clean_text(" ".join(text for text in node.itertext() if isinstance(text, str))) if node is not None else None
 
 
 # --- shared pieces ----------------------------------------------------------------------------

@@ -153,10 +153,17 @@ def test_page_it_cannot_read_is_markup_changed_not_zero_results(fixture: str) ->
     assert raised.value.error_class is ErrorClass.MARKUP_CHANGED
 
 
-def test_block_notice_is_forbidden() -> None:
+def test_block_notice_answered_with_200_is_a_blocked_error() -> None:
     with pytest.raises(ScanError) as raised:
         parse("blocked.html")
-    assert raised.value.error_class is ErrorClass.FORBIDDEN
+    assert raised.value.error_class is ErrorClass.BLOCKED
+
+
+def test_page_holding_results_is_never_a_block_notice() -> None:
+    page = fixture_text("craigslist/static_toronto_page1.html").replace(
+        "</body>", "<p>Posting 7712345601 has been automatically blocked from the map.</p></body>"
+    )
+    assert len(CraigslistAdapter().parse(page)) == 3
 
 
 @pytest.mark.parametrize("body", ["", "\x00\x01garbage", "<html><body><ol><li>", '{"not": "html"}'])

@@ -215,10 +215,10 @@ def test_no_exact_matches_page_is_a_genuine_zero_result() -> None:
     assert parse("search_no_exact_matches.html") == {}
 
 
-def test_bot_check_page_is_a_captcha_error() -> None:
+def test_bot_check_page_answered_with_200_is_a_blocked_error() -> None:
     with pytest.raises(ScanError) as raised:
         parse("bot_check.html")
-    assert raised.value.error_class is ErrorClass.CAPTCHA
+    assert raised.value.error_class is ErrorClass.BLOCKED
 
 
 def test_results_page_carrying_an_invisible_recaptcha_is_read_not_taken_for_a_bot_check() -> None:

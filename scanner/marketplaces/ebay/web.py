@@ -2,23 +2,32 @@
 
 It comes in two markups (the older `li.s-item`, every field with its own class, and the newer
 `li.s-card`, generic attribute rows whose meaning is in their text) and in every country site's
-language and number format. Parsing is most of a scan's time here: a results page is 1–2 MB, so
-only the parts the parser reads are built, and elements are indexed by class in one walk instead
-of a CSS query per field (queries over a whole page would take about a second).
+language and number format.
+
+Parser: lxml directly (`scanner.marketplaces.html`), not BeautifulSoup. A results page is 1–2 MB
+of scripts, menus and filters around the result list, and BeautifulSoup cannot read it within the
+parse budget (≤ 10 ms of CPU per 100 KB): relaying lxml's parse events to Python alone costs it
+6–8 ms per 100 KB before it builds a single element, and with a `SoupStrainer` building only what
+is read (head, forms, result list, pagination) this module took 12–21 ms per 100 KB. lxml builds
+the same tree in C: on the captured ebay.de page (`web_search_ebay_de_apple.html`, 1.6 MB, 60
+cards) the whole parse takes 2.4 ms per 100 KB (`python -m bench --only parse_speed`, median on
+an idle machine; 4–5 ms while other work shares its two cores). As with the strainer, only the
+parts the parser reads count (`_READ_TAGS`, `_READ_CLASSES`), and each card's elements are
+indexed by class in one walk instead of a search per field.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
-from bs4.filter import SoupStrainer
+from lxml import etree
 
 from models.tables import ErrorClass
 from scanner.errors import ScanError
@@ -32,8 +41,20 @@ from scanner.marketplaces.ebay.sites import (
     item_url,
     site_for_host,
 )
+from scanner.marketplaces.html import (
+    Element,
+    canonical_link,
+    class_index,
+    classes,
+    elements,
+    first,
+    first_of,
+    og_url,
+    parse_html,
+    stripped_strings,
+    text,
+)
 from scanner.marketplaces.prices import Money, parse_price
-from scanner.marketplaces.text import clean_text
 
 #: The hidden "Shop on eBay" card every results page carries links to this item number.
 PLACEHOLDER_ITEM_ID = "123456"
@@ -110,38 +131,25 @@ class _Card:
     sold: bool
 
 
-class _SearchPageParts(SoupStrainer):
-    """Builds only the parts of a results page the parser reads (head, result list, pagination):
-    a page is 1–2 MB of scripts, menus and filters, and skipping them saves a fifth of the parse.
-
-    A `SoupStrainer` because that is what `BeautifulSoup(parse_only=…)` takes; both of the hooks
-    the parser calls are its own, so the strainer's matching rules play no part."""
-
-    TAGS = frozenset({"title", "link", "meta", "form", "iframe"})
-    CLASSES = frozenset(
-        {"srp-results", "srp-save-null-search", "srp-controls__count-heading", "pagination", "g-recaptcha", "h-captcha"}
-    )
-
-    def allow_tag_creation(self, nsprefix: str | None, name: str, attrs: Any) -> bool:
-        if name in self.TAGS:
-            return True
-        classes = (attrs or {}).get("class") or ()
-        return bool(self.CLASSES.intersection(classes.split() if isinstance(classes, str) else classes))
-
-    def allow_string_creation(self, string: str) -> bool:
-        return True  # text directly under the document is kept, as by any parse
+#: What the parser reads of a page: its head and forms (any captcha form) and these containers.
+_READ_TAGS = frozenset({"title", "link", "meta", "form", "iframe"})
+_READ_CLASSES = frozenset(
+    {"srp-results", "srp-save-null-search", "srp-controls__count-heading", "pagination", "g-recaptcha", "h-captcha"}
+)
+#: The classes looked up on the whole page; only inside the parts above do they count.
+_PAGE_CLASSES = _READ_CLASSES | {"srp-save-null-search__heading", "pagination__next"}
 
 
 def parse_web_page(body: str, *, source_url: str | None, now: datetime) -> WebPage:
     """Listings of one eBay search results page; zero for an honest "no exact matches" page."""
-    soup = BeautifulSoup(body, "lxml", parse_only=_SearchPageParts())
-    index = _class_index(soup)  # one walk; CSS queries over a 2 MB page would take a second
-    if _first(index, "srp-save-null-search", "srp-save-null-search__heading"):
+    root = parse_html(body)
+    index = _page_index(root)
+    if first_of(index, "srp-save-null-search", "srp-save-null-search__heading") is not None:
         return WebPage([], False)
-    results = _first(index, "srp-results")
+    results = first_of(index, "srp-results")
     rows = _result_rows(results) if results is not None else []
     if not rows:
-        _raise_if_blocked(soup, index)
+        _raise_if_blocked(root, index)
     if results is None:
         raise ScanError(ErrorClass.MARKUP_CHANGED, "eBay page has no result list (ul.srp-results)")
     cards = [card for card in map(_read_card, rows) if card is not None]
@@ -151,7 +159,7 @@ def parse_web_page(body: str, *, source_url: str | None, now: datetime) -> WebPa
         )
     if not rows and _result_count(index) != 0:
         raise ScanError(ErrorClass.MARKUP_CHANGED, "eBay result list holds no s-item or s-card rows")
-    site = _page_site(soup, results, source_url)
+    site = _page_site(root, results, source_url)
     listings = [_card_listing(card, site, now) for card in cards if card.item_id != PLACEHOLDER_ITEM_ID]
     has_next = any(
         link.get("href") and link.get("aria-disabled") != "true" for link in index.get("pagination__next", [])
@@ -159,133 +167,159 @@ def parse_web_page(body: str, *, source_url: str | None, now: datetime) -> WebPa
     return WebPage(first_sightings(listings), has_next)
 
 
-def _result_rows(results: Tag) -> list[Tag]:
+def _page_index(root: Element) -> dict[str, list[Element]]:
+    """The page's elements of `_PAGE_CLASSES` by class, in document order — those in the parts the
+    parser reads (`_is_read`, or inside such an element): a "next" link in a carousel or a
+    "no matches" heading elsewhere on the page says nothing about the search."""
+    index: dict[str, list[Element]] = {}
+    for element in root.iter(etree.Element):
+        value = element.get("class")
+        names = value.split() if value else ()
+        if _PAGE_CLASSES.isdisjoint(names):
+            continue
+        if not (_is_read(element) or any(_is_read(ancestor) for ancestor in element.iterancestors())):
+            continue
+        for name in names:
+            if name in _PAGE_CLASSES:
+                index.setdefault(name, []).append(element)
+    return index
+
+
+def _is_read(element: Element) -> bool:
+    return element.tag in _READ_TAGS or not _READ_CLASSES.isdisjoint(classes(element))
+
+
+def _result_rows(results: Element) -> list[Element]:
     """The result cards of the search, without those that only "match fewer words"."""
     rows = []
-    for row in results.find_all("li", recursive=False):
-        classes = row.get_attribute_list("class")
-        if "srp-river-answer--REWRITE_START" in classes:
+    for row in results.iterchildren("li"):
+        names = classes(row)
+        if "srp-river-answer--REWRITE_START" in names:
             break
-        if "s-item" in classes or "s-card" in classes:
+        if "s-item" in names or "s-card" in names:
             rows.append(row)
     return rows
 
 
-def _raise_if_blocked(soup: BeautifulSoup, index: Mapping[str, list[Tag]]) -> None:
-    """Asked only of a page that answered the search with nothing: a results page carries Google's
+def _raise_if_blocked(root: Element, index: Mapping[str, list[Element]]) -> None:
+    """`BLOCKED` for a bot check (this page came with a 200), `LOGIN_WALL` for a sign-in page.
+
+    Asked only of a page that answered the search with nothing: a results page carries Google's
     invisible reCAPTCHA (a widget, a zero-size iframe) and is still a results page."""
-    title = soup.title.get_text(" ", strip=True).lower() if soup.title else ""
+    title_element = first(root, "title", inclusive=True)
+    title = " ".join(stripped_strings(title_element)).lower() if title_element is not None else ""
+    forms = list(root.iter("form", "iframe"))  # and frames
     captcha = (
-        _first(index, "g-recaptcha", "h-captcha")
-        or soup.find("form", id="captcha_form")
-        or soup.find(["form", "iframe"], attrs={"action": _CAPTCHA_URL})
-        or soup.find("iframe", src=_CAPTCHA_URL)
+        first_of(index, "g-recaptcha", "h-captcha") is not None
+        or any(form.tag == "form" and form.get("id") == "captcha_form" for form in forms)
+        or any(_CAPTCHA_URL.search(form.get("action") or "") for form in forms)
+        or any(form.tag == "iframe" and _CAPTCHA_URL.search(form.get("src") or "") for form in forms)
     )
     if captcha or any(marker in title for marker in _BOT_CHECK_TITLES):
-        raise ScanError(ErrorClass.CAPTCHA, f"eBay answered with a bot check ({title or 'captcha form'})")
-    if soup.find("form", id="signin-form") or title.startswith(("sign in", "einloggen")):
+        raise ScanError(ErrorClass.BLOCKED, f"eBay answered with a bot check ({title or 'captcha form'})")
+    if any(form.tag == "form" and form.get("id") == "signin-form" for form in forms) or title.startswith(
+        ("sign in", "einloggen")
+    ):
         raise ScanError(ErrorClass.LOGIN_WALL, "eBay asked to sign in")
 
 
-def _result_count(index: Mapping[str, list[Tag]]) -> int | None:
-    heading = _first(index, "srp-controls__count-heading")
-    match = re.match(r"\s*([\d.,]+)", heading.get_text(" ", strip=True)) if heading else None
+def _result_count(index: Mapping[str, list[Element]]) -> int | None:
+    heading = first_of(index, "srp-controls__count-heading")
+    match = re.match(r"\s*([\d.,]+)", " ".join(stripped_strings(heading))) if heading is not None else None
     return int(re.sub(r"\D", "", match.group(1))) if match else None
 
 
-def _page_site(soup: BeautifulSoup, results: Tag, source_url: str | None) -> EbaySite:
+def _page_site(root: Element, results: Element, source_url: str | None) -> EbaySite:
     """The country site from the URL, the page's canonical link, its item links, or its currency."""
-    canonical = soup.find("link", rel="canonical", href=True)
-    og_url = soup.find("meta", property="og:url", content=True)
-    candidates = [source_url, canonical and canonical["href"], og_url and og_url["content"]]
-    candidates += [
-        link["href"]
-        for link in results.find_all("a", href=_ITEM_LINK, limit=5)
-        if f"/itm/{PLACEHOLDER_ITEM_ID}" not in link["href"]
-    ]
+    candidates = [source_url, canonical_link(root), og_url(root)]
+    hrefs = (link.get("href") for link in results.iterdescendants("a"))
+    item_links = islice((href for href in hrefs if href is not None and _ITEM_LINK.search(href)), 5)
+    candidates += [href for href in item_links if f"/itm/{PLACEHOLDER_ITEM_ID}" not in href]
     for candidate in candidates:
         site = site_for_host(urlsplit(str(candidate)).hostname) if candidate else None
         if site:
             return site
-    price = results.find(class_=("s-item__price", "s-card__price"))
-    money = parse_price(price.get_text(" ", strip=True), default_currency="USD") if price else None
+    price = next((e for e in elements(results) if not {"s-item__price", "s-card__price"}.isdisjoint(classes(e))), None)
+    money = parse_price(" ".join(stripped_strings(price)), default_currency="USD") if price is not None else None
     return next((site for site in SITES if money and site.currency == money.currency), US_SITE)
 
 
-def _read_card(row: Tag) -> _Card | None:
-    return _read_s_item(row) if "s-item" in row.get_attribute_list("class") else _read_s_card(row)
+def _read_card(row: Element) -> _Card | None:
+    return _read_s_item(row) if "s-item" in classes(row) else _read_s_card(row)
 
 
-def _read_s_item(row: Tag) -> _Card | None:
+def _read_s_item(row: Element) -> _Card | None:
     """The older markup: every field has its own `s-item__*` class."""
-    index = _class_index(row)
-    link = _first(index, "s-item__link")
-    item_id = _item_id(_attribute(row, "data-listingid") or (_attribute(link, "href") if link else None))
-    title = _text(_first(index, "s-item__title"), drop={"clipped", "LIGHT_HIGHLIGHT", "s-item__title--tag"})
+    index = class_index(row)
+    link = first_of(index, "s-item__link")
+    item_id = _item_id(row.get("data-listingid") or (link.get("href") if link is not None else None))
+    title = text(first_of(index, "s-item__title"), skip={"clipped", "LIGHT_HIGHLIGHT", "s-item__title--tag"})
     if item_id is None or not title:
         return None
     return _Card(
         item_id=item_id,
         title=title,
-        price=_text(_first(index, "s-item__price")),
-        was_price=_text(_first(index, "STRIKETHROUGH")),
-        shipping=_text(_first(index, "s-item__shipping", "s-item__logisticsCost", "s-item__freeXDays")),
-        bids=_text(_first(index, "s-item__bids", "s-item__bidCount")),
-        time_left=_text(_first(index, "s-item__time-left")),
-        condition=_text(_first(index, "SECONDARY_INFO")),
-        location=_text(_first(index, "s-item__location", "s-item__itemLocation")),
-        seller=_text(_first(index, "s-item__seller-info-text")),
+        price=text(first_of(index, "s-item__price")),
+        was_price=text(first_of(index, "STRIKETHROUGH")),
+        shipping=text(first_of(index, "s-item__shipping", "s-item__logisticsCost", "s-item__freeXDays")),
+        bids=text(first_of(index, "s-item__bids", "s-item__bidCount")),
+        time_left=text(first_of(index, "s-item__time-left")),
+        condition=text(first_of(index, "SECONDARY_INFO")),
+        location=text(first_of(index, "s-item__location", "s-item__itemLocation")),
+        seller=text(first_of(index, "s-item__seller-info-text")),
         image_url=_s_item_image(index),
-        sold=bool(_SOLD.match(_text(_first(index, "s-item__caption--signal", "s-item__title--tagblock")) or "")),
+        sold=bool(_SOLD.match(text(first_of(index, "s-item__caption--signal", "s-item__title--tagblock")) or "")),
     )
 
 
-def _read_s_card(row: Tag) -> _Card | None:
+def _read_s_card(row: Element) -> _Card | None:
     """The newer markup: generic attribute rows whose meaning is in their text."""
-    index = _class_index(row)
-    link = _first(index, "s-card__link") or row.find("a", href=_ITEM_LINK)
-    item_id = _item_id(_attribute(row, "data-listingid") or (_attribute(link, "href") if link else None))
-    title = _text(_first(index, "s-card__title"), drop={"clipped", "s-card__new-listing"})
+    index = class_index(row)
+    link = first_of(index, "s-card__link")
+    if link is None:
+        link = next((a for a in row.iterdescendants("a") if _ITEM_LINK.search(a.get("href") or "")), None)
+    item_id = _item_id(row.get("data-listingid") or (link.get("href") if link is not None else None))
+    title = text(first_of(index, "s-card__title"), skip={"clipped", "s-card__new-listing"})
     if item_id is None or not title:
         return None
-    price = _first(index, "s-card__price")
-    price_row = price.find_parent(class_="s-card__attribute-row") if price else None
-    texts = [text for r in index.get("s-card__attribute-row", []) if r is not price_row and (text := _text(r))]
-    subtitle = _first(index, "s-card__subtitle")
+    price = first_of(index, "s-card__price")
+    price_row = _ancestor(price, "s-card__attribute-row") if price is not None else None
+    texts = [t for r in index.get("s-card__attribute-row", []) if r is not price_row and (t := text(r))]
+    subtitle = first_of(index, "s-card__subtitle")
     return _Card(
         item_id=item_id,
         title=title,
-        price=_text(price),
-        was_price=_text(_first(index, "strikethrough", "s-card__price--was")),
+        price=text(price),
+        was_price=text(first_of(index, "strikethrough", "s-card__price--was")),
         shipping=next((t for t in texts if _SHIPPING_WORDS.search(t) and not _BIDS.search(t)), None),
         bids=next((t for t in texts if _BIDS.search(t)), None),
-        time_left=_text(_first(index, "s-card__time-left")) or next((t for t in texts if " left" in t), None),
-        condition=_text(subtitle.find(class_="su-styled-text") or subtitle) if subtitle else None,
+        time_left=text(first_of(index, "s-card__time-left")) or next((t for t in texts if " left" in t), None),
+        condition=_condition(subtitle),
         location=next((t for t in texts if _LOCATION_PREFIX.match(t) and not _SHIPPING_WORDS.search(t)), None),
         seller=next((t for t in texts if _SELLER_RATING.search(t)), None),
-        image_url=_image(index.get("s-card__image") or row.find_all("img", limit=1)),
-        sold=bool(_SOLD.match(_text(_first(index, "s-card__caption")) or "")),
+        image_url=_image(index.get("s-card__image") or islice(row.iterdescendants("img"), 1)),
+        sold=bool(_SOLD.match(text(first_of(index, "s-card__caption")) or "")),
     )
 
 
-def _s_item_image(index: Mapping[str, list[Tag]]) -> str | None:
+def _condition(subtitle: Element | None) -> str | None:
+    """The subtitle's first styled text (the condition), else all of it."""
+    if subtitle is None:
+        return None
+    styled = first(subtitle, class_="su-styled-text")
+    return text(styled if styled is not None else subtitle)
+
+
+def _s_item_image(index: Mapping[str, list[Element]]) -> str | None:
     """An `s-item` card's picture: an `img.s-item__image-img` until 2022, since 2023 a bare <img>
     in the image wrapper, so any <img> of the card's picture area."""
-    area = _first(index, "s-item__image-section", "s-item__image", "s-item__image-wrapper")
-    return _image(area.find_all("img") if area else index.get("s-item__image-img", []))
+    area = first_of(index, "s-item__image-section", "s-item__image", "s-item__image-wrapper")
+    return _image(area.iterdescendants("img") if area is not None else index.get("s-item__image-img", []))
 
 
-def _class_index(root: Tag) -> dict[str, list[Tag]]:
-    """Elements by class, in document order: one walk instead of a CSS query per field."""
-    index: dict[str, list[Tag]] = {}
-    for element in root.find_all(True):
-        for name in element.get("class") or ():
-            index.setdefault(name, []).append(element)
-    return index
-
-
-def _first(index: Mapping[str, list[Tag]], *names: str) -> Tag | None:
-    return next((index[name][0] for name in names if name in index), None)
+def _ancestor(element: Element, name: str) -> Element | None:
+    """The nearest ancestor of `element` with the class `name`."""
+    return next((parent for parent in element.iterancestors() if name in classes(parent)), None)
 
 
 def _card_listing(card: _Card, site: EbaySite, now: datetime) -> ListingData:
@@ -360,30 +394,13 @@ def _item_id(value: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _text(element: Tag | None, *, drop: Set[str] = frozenset()) -> str | None:
-    """An element's visible text on one line, without its descendants of the `drop` classes."""
-    if element is None:
-        return None
-    for unwanted in element.find_all(True) if drop else ():
-        if not unwanted.decomposed and not drop.isdisjoint(unwanted.get_attribute_list("class")):
-            unwanted.decompose()
-    return clean_text(element.get_text(" ", strip=True))
-
-
-def _image(images: Iterable[Tag]) -> str | None:
+def _image(images: Iterable[Element]) -> str | None:
     """The first real picture among `images`: a lazily loaded <img> has it in an attribute its
     script reads, `src` being eBay's placeholder graphic or an inline data: image until then."""
     for image in images:
         for attribute in _IMAGE_SOURCES:
-            value = _attribute(image, attribute)
-            words = (value or "").split(maxsplit=1)
+            words = (image.get(attribute) or "").split(maxsplit=1)
             url = words[0].rstrip(",") if words else ""
             if url.startswith(("https://", "http://")) and "ebaystatic.com" not in url:
                 return url
     return None
-
-
-def _attribute(element: Tag, name: str) -> str | None:
-    """A single-valued attribute (`href`, `src`, `data-*`): text, or None when missing."""
-    value = element.get(name)
-    return value if isinstance(value, str) else None
