@@ -18,8 +18,9 @@ and a `decode` section they refer to:
   5 `[bedrooms, square feet or 0]`, 6 the URL slug, 10 the price as shown (`"$2,495"`),
   13 the token of the `/view/d/<slug>/<token>` URL, 2 a few decimals (meaning unknown; unused).
 
-The API needs the site's area id, known here for a few sites only; other searches, and any sapi
-answer that is an HTTP error or unreadable, go to the HTML search page.
+The API needs the site's area id, from Craigslist's own area list (`craigslist_areas`); a search
+by postal code alone, and any sapi answer that is an HTTP error or unreadable, go to the HTML
+search page.
 
 A plain HTTP request gets the static no-JS list (`li.cl-static-search-result`: title, price,
 location, link), paged with `s=<offset>`. A page saved from a browser holds the rendered gallery
@@ -61,6 +62,7 @@ from scanner.marketplaces.base import (
     MarketplaceAdapter,
     SearchQuery,
 )
+from scanner.marketplaces.craigslist_areas import PROCESS_AREAS, Area, AreaDirectory
 from scanner.marketplaces.html import (
     Element,
     canonical_link,
@@ -108,9 +110,6 @@ _IMAGE_FILE = re.compile(r"(?:^|/)([0-9A-Za-z]{5}_[0-9A-Za-z]+_[0-9A-Za-z]+_\d+x
 _BLOCKED = re.compile(r"has been automatically blocked", re.IGNORECASE)
 
 SAPI_URL = "https://sapi.craigslist.org/web/v8/postings/search/full"
-# Area ids known for certain (vancouver: a captured answer's `location.areaId`; the others: public
-# sapi request URLs). Craigslist has no lookup of them short of its whole area list.
-_SAPI_AREAS = {"sfbay": 1, "seattle": 2, "newyork": 3, "vancouver": 16}
 _SAPI_BATCH = 360  # what the site's own search page asks for
 # Answers after which the HTML page may still work; a block or rate limit applies to both.
 _SAPI_FALLBACK = frozenset({ErrorClass.HTTP_ERROR, ErrorClass.MARKUP_CHANGED, ErrorClass.ROBOTS_DISALLOWED})
@@ -136,14 +135,18 @@ class CraigslistAdapter(MarketplaceAdapter):
     name = "craigslist"
     default_currency = "USD"
 
+    def __init__(self, areas: AreaDirectory = PROCESS_AREAS) -> None:
+        self._areas = areas
+
     def search(self, query: SearchQuery, client: HttpClient) -> list[ListingData]:
-        """One sapi request (360 results, more than the pages would give) where the site's area
-        id is known; the HTML pages when it is not, or when sapi fails in a way they may not."""
+        """One sapi request (360 results, more than the pages would give) for a city site; the
+        HTML pages for a search by postal code alone, a site Craigslist's area list does not have,
+        or when sapi fails in a way they may not."""
         target = search_target(query.location, query.category)
-        api_params = sapi_params(query, target)
-        if api_params is not None:
+        area = self._areas.area(_site_name(target), client)
+        if area is not None:
             try:
-                return parse_sapi(client.get(SAPI_URL, params=api_params).text)
+                return parse_sapi(client.get(SAPI_URL, params=sapi_params(query, target, area)).text)
             except ScanError as error:
                 if error.error_class not in _SAPI_FALLBACK:
                     raise
@@ -252,16 +255,17 @@ def search_params(query: SearchQuery, target: _Target) -> dict[str, Any]:
     return params
 
 
-def sapi_params(query: SearchQuery, target: _Target) -> dict[str, Any] | None:
-    """The sapi request for the search page `target` (same filters); None when the site's area
-    id is not known."""
+def _site_name(target: _Target) -> str:
+    """`boston` of `https://boston.craigslist.org/search/sss` (`www` for the postal-code search)."""
+    return (urlsplit(target.url).hostname or "").split(".")[0]
+
+
+def sapi_params(query: SearchQuery, target: _Target, area: Area) -> dict[str, Any]:
+    """The sapi request for the search page `target` (same filters) on the site's `area`."""
     parts = urlsplit(target.url)
-    area = _SAPI_AREAS.get((parts.hostname or "").split(".")[0])
-    if area is None:
-        return None
     return {
-        "batch": f"{area}-0-{_SAPI_BATCH}-0-0",
-        "cc": "US",
+        "batch": f"{area.id}-0-{_SAPI_BATCH}-0-0",
+        "cc": area.country,
         "lang": "en",
         "searchPath": parts.path.removeprefix("/search/"),
         **search_params(query, target),

@@ -15,9 +15,13 @@ from scanner.errors import ScanError
 from scanner.marketplaces import get_adapter
 from scanner.marketplaces.base import ListingData, SearchQuery
 from scanner.marketplaces.craigslist import SAPI_URL, CraigslistAdapter, parse_sapi
+from scanner.marketplaces.craigslist_areas import AreaDirectory
 from tests.marketplaces.fake_http import Call, FakeClient, fixture_text, with_query
 
 TORONTO = "https://toronto.craigslist.org/search/sss"
+
+#: Searches here reach the sapi of the sites known for certain and no other: no area list is fetched.
+KNOWN_AREAS_ONLY = AreaDirectory(fetch=False)
 
 
 def parse(name: str, source_url: str | None = None) -> list[ListingData]:
@@ -197,7 +201,7 @@ def test_search_asks_the_city_site_with_prices_postal_code_radius_and_condition(
         radius_miles=10,
         condition="used",
     )
-    CraigslistAdapter().search(query, client)
+    CraigslistAdapter(KNOWN_AREAS_ONLY).search(query, client)
     assert client.calls[0].url == "https://boston.craigslist.org/search/sss"
     assert client.calls[0].params == {
         "query": "road bike",
@@ -214,7 +218,7 @@ def test_search_asks_the_city_site_with_prices_postal_code_radius_and_condition(
 )
 def test_a_category_in_letters_is_the_section_searched(category: str | None, path: str) -> None:
     client = pages("static_zero_results.html")
-    CraigslistAdapter().search(SearchQuery(query="amp", location="boston", category=category), client)
+    CraigslistAdapter(KNOWN_AREAS_ONLY).search(SearchQuery(query="amp", location="boston", category=category), client)
     assert client.calls[0].url == f"https://boston.craigslist.org{path}"
 
 
@@ -231,27 +235,31 @@ def test_search_location_is_a_city_site_a_postal_code_or_a_search_url(
     location: str, url: str, postal: str | None
 ) -> None:
     client = pages("static_zero_results.html")
-    CraigslistAdapter().search(SearchQuery(query="desk", location=location), client)
+    CraigslistAdapter(KNOWN_AREAS_ONLY).search(SearchQuery(query="desk", location=location), client)
     assert client.calls[-1].url == url  # after the sapi request, on sites whose area id is known
     assert client.calls[-1].params.get("postal") == postal
 
 
 def test_radius_without_a_postal_code_is_not_sent() -> None:
     client = pages("static_zero_results.html")
-    CraigslistAdapter().search(SearchQuery(query="desk", location="boston", radius_miles=25), client)
+    CraigslistAdapter(KNOWN_AREAS_ONLY).search(SearchQuery(query="desk", location="boston", radius_miles=25), client)
     assert "search_distance" not in client.calls[0].params
 
 
 @pytest.mark.parametrize("location", ["www.ebay.com", "york!", "new york"])
 def test_location_that_is_not_one_craigslist_site_is_a_configuration_error(location: str) -> None:
     with pytest.raises(ScanError) as raised:
-        CraigslistAdapter().search(SearchQuery(query="desk", location=location), pages("static_zero_results.html"))
+        CraigslistAdapter(KNOWN_AREAS_ONLY).search(
+            SearchQuery(query="desk", location=location), pages("static_zero_results.html")
+        )
     assert raised.value.error_class is ErrorClass.CONFIGURATION
 
 
 def test_search_pages_by_offset_until_a_page_brings_nothing_new() -> None:
     client = pages("static_toronto_page1.html", "static_toronto_page2.html", "static_zero_results.html")
-    listings = CraigslistAdapter().search(SearchQuery(query="bike", location="toronto", max_pages=5), client)
+    listings = CraigslistAdapter(KNOWN_AREAS_ONLY).search(
+        SearchQuery(query="bike", location="toronto", max_pages=5), client
+    )
     assert [call.params.get("s") for call in client.calls] == [None, 3, 5]
     assert len(listings) == 5
     assert {listing.currency for listing in listings} == {"CAD"}
@@ -259,13 +267,15 @@ def test_search_pages_by_offset_until_a_page_brings_nothing_new() -> None:
 
 def test_search_reads_no_more_than_max_pages() -> None:
     client = pages("static_toronto_page1.html", "static_toronto_page2.html", "static_zero_results.html")
-    CraigslistAdapter().search(SearchQuery(query="bike", location="toronto", max_pages=2), client)
+    CraigslistAdapter(KNOWN_AREAS_ONLY).search(SearchQuery(query="bike", location="toronto", max_pages=2), client)
     assert len(client.calls) == 2
 
 
 def test_search_stops_when_the_site_ignores_the_offset() -> None:
     client = FakeClient(lambda call: (fixture_text("craigslist/static_toronto_page1.html"), TORONTO))
-    listings = CraigslistAdapter().search(SearchQuery(query="bike", location="toronto", max_pages=5), client)
+    listings = CraigslistAdapter(KNOWN_AREAS_ONLY).search(
+        SearchQuery(query="bike", location="toronto", max_pages=5), client
+    )
     assert len(client.calls) == 2
     assert len(listings) == 3
 
@@ -392,7 +402,7 @@ def sapi_then_pages(sapi: str | ScanError, *names: str) -> FakeClient:
 def test_search_asks_sapi_for_the_area_section_and_filters_first() -> None:
     client = sapi_then_pages(fixture_text("craigslist/sapi_seattle_bik.json"))
     query = SearchQuery(query="bike", location="seattle", category="bik", min_price=Decimal(100), max_pages=3)
-    listings = CraigslistAdapter().search(query, client)
+    listings = CraigslistAdapter(KNOWN_AREAS_ONLY).search(query, client)
     assert [(call.url, call.params) for call in client.calls] == [
         (
             SAPI_URL,
@@ -411,7 +421,7 @@ def test_search_asks_sapi_for_the_area_section_and_filters_first() -> None:
 
 def test_sapi_search_path_keeps_the_subarea() -> None:
     client = sapi_then_pages(sapi_answer(items=[]))
-    CraigslistAdapter().search(
+    CraigslistAdapter(KNOWN_AREAS_ONLY).search(
         SearchQuery(query="loft", location="https://newyork.craigslist.org/search/mnh/apa"), client
     )
     assert client.calls[0].params["batch"] == "3-0-360-0-0"
@@ -427,7 +437,7 @@ def test_search_falls_back_to_the_pages_when_sapi_fails(
 ) -> None:
     client = sapi_then_pages(sapi, "static_toronto_page1.html", "static_zero_results.html")
     with caplog.at_level(logging.WARNING, logger="scanner.marketplaces.craigslist"):
-        listings = CraigslistAdapter().search(SearchQuery(query="bike", location="vancouver"), client)
+        listings = CraigslistAdapter(KNOWN_AREAS_ONLY).search(SearchQuery(query="bike", location="vancouver"), client)
     assert [urlsplit(call.url).netloc for call in client.calls] == [
         "sapi.craigslist.org",
         "vancouver.craigslist.org",
@@ -442,6 +452,6 @@ def test_search_falls_back_to_the_pages_when_sapi_fails(
 def test_sapi_block_or_rate_limit_is_not_retried_on_the_pages(error_class: ErrorClass) -> None:
     client = sapi_then_pages(ScanError(error_class, "no"), "static_toronto_page1.html")
     with pytest.raises(ScanError) as raised:
-        CraigslistAdapter().search(SearchQuery(query="bike", location="vancouver"), client)
+        CraigslistAdapter(KNOWN_AREAS_ONLY).search(SearchQuery(query="bike", location="vancouver"), client)
     assert raised.value.error_class is error_class
     assert len(client.calls) == 1
