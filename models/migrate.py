@@ -23,9 +23,13 @@ def alembic_config() -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema; a no-op when it is already there."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        if connection.dialect.name == "sqlite":
+            # Off while migrating (see env.py); this pooled connection serves the app next.
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -150,7 +150,9 @@ def appraise_observed(
     nothing = Pool(())  # a title without a product key has no comparables
     return {
         item.listing_id: appraise(
-            item.candidate, pools.get((item.candidate.identity.key or "", item.candidate.currency or ""), nothing), rules
+            item.candidate,
+            pools.get((item.candidate.identity.key or "", item.candidate.currency or ""), nothing),
+            rules,
         )
         for item in items
     }

@@ -4,6 +4,7 @@ and Redis storages.
 PostgreSQL and Redis are taken from 127.0.0.1 (override with TEST_POSTGRES_URL and
 TEST_REDIS_URL). Where they are missing, their tests are skipped and the run ends with one
 line saying so — unless DEALSCOUT_REQUIRE_SERVICES=1 (as in `.ci/run`), which makes them fail.
+Prometheus (Debian's package: /usr/bin/prometheus and promtool) is required the same way.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ os.environ.update(
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("DEALSCOUT_REQUIRE_SERVICES") == "1"
+# Debian's `prometheus` package (Prometheus and promtool), which `.ci/run` installs like Chromium.
+PROMETHEUS = Path("/usr/bin/prometheus")
+PROMTOOL = Path("/usr/bin/promtool")
 
 _skipped_services: dict[str, str] = {}
 
@@ -86,6 +90,13 @@ def require_postgres() -> None:
 
 def require_redis() -> None:
     require_service("Redis", _redis_problem())
+
+
+def require_prometheus() -> None:
+    """For the tests that run the alert rules and the dashboard's queries in a real Prometheus."""
+    missing = [str(path) for path in (PROMETHEUS, PROMTOOL) if not path.exists()]
+    problem = f"{' and '.join(missing)} not installed (apt-get install -y prometheus)" if missing else None
+    require_service("Prometheus", problem)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

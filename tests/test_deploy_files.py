@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import yaml
 
 from models.settings import load_settings
 from scanner.cli import command_names
+from tests.conftest import PROMTOOL, require_prometheus
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
@@ -145,3 +147,69 @@ def test_lock_was_made_from_this_pyproject() -> None:
     }
     assert set(project["metadata"]["requires-dev"]) == set(PYPROJECT["dependency-groups"])
     assert LOCK["requires-python"] == PYPROJECT["project"]["requires-python"]
+
+
+# --- Monitoring (compose profile `monitoring`) ------------------------------------------------
+MONITORING = ["prometheus", "grafana", "node-exporter"]
+PROMETHEUS_CONFIG: dict[str, Any] = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+
+
+def mounts(name: str) -> dict[str, str]:
+    """A service's bind mounts and volumes: where in the container → what on the host."""
+    pairs = [volume.split(":")[:2] for volume in SERVICES[name].get("volumes", [])]
+    return {target: source for source, target in pairs}
+
+
+@pytest.mark.parametrize("name", MONITORING)
+def test_monitoring_services_are_optional_pinned_and_health_checked(name: str) -> None:
+    """`docker compose up` alone starts none of them; `--profile monitoring` does."""
+    service = SERVICES[name]
+    assert service["profiles"] == ["monitoring"]
+    image, _, tag = service["image"].rpartition(":")
+    assert image and re.fullmatch(r"v?\d+\.\d+\.\d+", tag), f"{service['image']} is not pinned to a release"
+    assert service["healthcheck"]["test"]
+
+
+@pytest.mark.parametrize("name", MONITORING)
+def test_monitoring_services_mount_files_that_exist(name: str) -> None:
+    for source in mounts(name).values():
+        if source.startswith("./"):
+            assert (ROOT / source).exists(), source
+
+
+def test_prometheus_loads_the_alert_rules_and_scrapes_every_worker_replica() -> None:
+    files = mounts("prometheus")
+    assert files["/etc/prometheus/prometheus.yml"] == "./deploy/prometheus/prometheus.yml"
+    assert [files[rule_file] for rule_file in PROMETHEUS_CONFIG["rule_files"]] == ["./deploy/prometheus/alerts.yml"]
+    [job] = [job for job in PROMETHEUS_CONFIG["scrape_configs"] if job["job_name"] == "deal-scout-worker"]
+    [discovery] = job["dns_sd_configs"]
+    assert discovery["names"] == ["worker"] and discovery["type"] == "A"
+    assert discovery["port"] == load_settings().health_port
+    assert "worker" in SERVICES and "8000" in SERVICES["worker"]["expose"]
+
+
+def test_the_compose_prometheus_config_passes_promtool(tmp_path: Path) -> None:
+    """promtool checks the scrape configuration and the rule files it names (here: the repository's)."""
+    require_prometheus()
+    config = {**PROMETHEUS_CONFIG, "rule_files": [str(ROOT / "deploy" / "prometheus" / "alerts.yml")]}
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    done = subprocess.run(
+        [str(PROMTOOL), "check", "config", str(tmp_path / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_grafana_is_provisioned_with_prometheus_and_the_dashboard() -> None:
+    files = mounts("grafana")
+    provisioning = ROOT / files["/etc/grafana/provisioning"]
+    [datasource] = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())["datasources"]
+    assert (datasource["type"], datasource["url"]) == ("prometheus", "http://prometheus:9090")
+    assert datasource["isDefault"] is True
+    [provider] = yaml.safe_load((provisioning / "dashboards" / "deal-scout.yml").read_text())["providers"]
+    [mounted] = [target for target, source in files.items() if source == "./deploy/grafana/deal-scout.json"]
+    assert Path(mounted).parent == Path(provider["options"]["path"])
+    assert SERVICES["grafana"]["depends_on"]["prometheus"]["condition"] == "service_healthy"
