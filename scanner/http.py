@@ -4,6 +4,12 @@ Timeouts on connect and read; urllib3 `Retry` on 429/5xx honouring `Retry-After`
 one hostile header cannot park a worker thread for an hour); a per-marketplace rate limit shared
 by all workers; a real User-Agent; robots.txt for scraped pages; a cap on response size. Every
 failure leaves here as a `ScanError` whose class is what the task log records.
+
+Redirects are followed here, hop by hop: each URL must be well-formed (`http_guard.parse_target`)
+and pass the adapter's `url_guard` before it is sent, and credentials (`auth`, `Authorization`,
+`Cookie`, `Proxy-Authorization`) are dropped at the first hop that leaves their origin. The
+jsonld marketplace, which fetches whatever URL a user typed, also has its connections checked
+at the socket (`http_guard.PeerCheckingAdapter`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from urllib3.util.retry import Retry
 from models.settings import Settings
 from models.tables import ErrorClass
 from scanner.errors import ScanError
+from scanner.http_guard import PeerCheckingAdapter, Target, parse_target
 from scanner.ratelimit import RateLimiter, make_rate_limiter
 
 log = logging.getLogger(__name__)
@@ -47,6 +54,10 @@ _TITLE = re.compile(rb"<title[^>]*>([^<]{0,300})")
 _CONSENT_HOST_PREFIXES = ("consent.", "myprivacy.")
 _CONSENT_HOST_SUFFIXES = (".privacy-mgmt.com", ".consentmanager.net")
 _CHALLENGE_SCAN_BYTES = 200_000
+# What a request carries for its origin alone (requests' own redirect handling drops the same).
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+_CREDENTIAL_ARGUMENTS = ("auth", "cookies")
+_BODY_ARGUMENTS = ("data", "json", "files", "params")
 # What an unreadable robots.txt means (RFC 9309 §2.3.1): a 4xx has no rules, a 5xx or no answer keeps us out.
 _NO_RULES = Protego.parse("")
 _STAY_OUT = Protego.parse("User-agent: *\nDisallow: /\n")
@@ -81,8 +92,16 @@ class CappedRetry(Retry):
         return None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
 
 
+def checks_peers(settings: Settings, marketplace: str) -> bool:
+    """Whether this marketplace's connections must reach public addresses only: jsonld fetches any
+    URL a user typed (unless `JSONLD_ALLOW_PRIVATE_ADDRESSES` lets it into the local network);
+    the other marketplaces talk to their own fixed hosts, and tests point them at local servers."""
+    return marketplace == "jsonld" and not settings.jsonld_allow_private_addresses
+
+
 def build_session(settings: Settings, marketplace: str) -> requests.Session:
-    """A session with retries, our User-Agent and the marketplace's proxy (`PROXY_URL_<MARKETPLACE>`)."""
+    """A session with retries, our User-Agent and the marketplace's proxy (`PROXY_URL_<MARKETPLACE>`);
+    its direct connections checked at the socket where `checks_peers` says so."""
     retry = CappedRetry(
         total=settings.http_retries,
         connect=settings.http_retries,
@@ -95,7 +114,8 @@ def build_session(settings: Settings, marketplace: str) -> requests.Session:
         raise_on_status=False,
     )
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
+    adapter_class = PeerCheckingAdapter if checks_peers(settings, marketplace) else HTTPAdapter
+    adapter = adapter_class(max_retries=retry, pool_connections=4, pool_maxsize=8)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.update(
@@ -134,7 +154,9 @@ class RobotsCache:
     def _fetch(client: PoliteClient, origin: str) -> Protego:
         try:
             response = client.request("GET", f"{origin}/robots.txt", classify=False)
-        except ScanError:
+        except ScanError as error:
+            if error.error_class is ErrorClass.NOT_ALLOWED:
+                raise  # a site we must not reach is refused as such, not as "disallowed by robots.txt"
             return _STAY_OUT
         if response.status_code >= 500:
             return _STAY_OUT
@@ -206,6 +228,7 @@ class PoliteClient:
         headers: Mapping[str, str] | None = None,
         respect_robots: bool = True,
     ) -> PoliteResponse:
+        parse_target(url)  # a malformed URL is refused before its robots.txt is asked for
         obey = respect_robots and self.settings.obeys_robots_txt(self.marketplace)
         if obey and not self.robots.allowed(self, url):
             raise ScanError(ErrorClass.ROBOTS_DISALLOWED, f"robots.txt of {urlsplit(url).netloc} disallows {url}")
@@ -225,19 +248,30 @@ class PoliteClient:
     def request(self, method: str, url: str, *, classify: bool = True, **kwargs: Any) -> PoliteResponse:
         """Send one request under the rate limit and return it with its body read (capped).
 
-        Redirects are followed here, not inside requests, so that every hop passes the
-        scheme check and the adapter's `url_guard` before it is sent."""
+        Redirects are followed here, not inside requests, so that every hop is checked
+        (`parse_target`, then the adapter's `url_guard`) before it is sent, and so that the
+        request's credentials stay with the origin they were given for: from the first hop to
+        another scheme, host or port on, they are no longer sent."""
+        origin: tuple[str, str, int] | None = None
         for _hop in range(MAX_REDIRECTS + 1):
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise ScanError(ErrorClass.NOT_ALLOWED, f"only http(s) URLs are fetched, not {url[:100]!r}")
+            target: Target = parse_target(url)
+            if origin is not None and target.origin != origin:
+                kwargs = _without_credentials(kwargs)
+            origin = target.origin
             if self.url_guard is not None:
                 self.url_guard(url)
             response, body = self._send(method, url, **kwargs)
             if not response.is_redirect:
                 break
-            url = urljoin(response.url, response.headers["Location"])
-            if response.status_code in (301, 302, 303) and method == "POST":
-                method, kwargs = "GET", {key: value for key, value in kwargs.items() if key == "headers"}
+            try:
+                url = urljoin(response.url, response.headers["Location"])
+            except ValueError:
+                raise ScanError(
+                    ErrorClass.NOT_ALLOWED, f"{_short(response.url)} redirects to a malformed URL"
+                ) from None
+            kwargs.pop("params", None)  # the Location is the whole next URL, its query included
+            if response.status_code in (301, 302, 303) and method == "POST":  # the body stays behind
+                method, kwargs = "GET", {key: value for key, value in kwargs.items() if key not in _BODY_ARGUMENTS}
         else:
             raise ScanError(ErrorClass.HTTP_ERROR, f"more than {MAX_REDIRECTS} redirects from {_short(url)}")
         declared_charset = "charset=" in response.headers.get("Content-Type", "").lower()
@@ -290,6 +324,16 @@ class PoliteClient:
                 response.close()
                 raise ScanError(ErrorClass.TOO_LARGE, f"{_short(response.url)} exceeds {limit} bytes")
         return bytes(body)
+
+
+def _without_credentials(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The request's arguments without what identifies us to its origin (`auth`, `cookies`, and
+    the `Authorization`, `Cookie` and `Proxy-Authorization` headers, however capitalised)."""
+    kept = {key: value for key, value in kwargs.items() if key not in _CREDENTIAL_ARGUMENTS}
+    headers: Mapping[str, str] | None = kwargs.get("headers")
+    if headers:
+        kept["headers"] = {name: value for name, value in headers.items() if name.lower() not in _CREDENTIAL_HEADERS}
+    return kept
 
 
 def classify_response(response: PoliteResponse) -> None:

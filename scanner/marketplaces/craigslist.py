@@ -224,8 +224,11 @@ def search_target(location: str | None, category: str | None = None) -> _Target:
         elif _CA_POSTAL.fullmatch(token):
             postal = f"{token[:3]} {token[3:]}".upper()
         elif "://" in token or "." in token:
-            parts = urlsplit(token if "://" in token else f"https://{token}")
-            if not (parts.hostname or "").endswith(("craigslist.org", "craigslist.ca")):
+            try:
+                parts = urlsplit(token if "://" in token else f"https://{token}")
+            except ValueError:  # `http://[::1` and the like
+                raise ScanError(ErrorClass.CONFIGURATION, f"'{token}' is not a craigslist site") from None
+            if not _is_craigslist_host(parts.hostname or ""):
                 raise ScanError(ErrorClass.CONFIGURATION, f"'{token}' is not a craigslist site")
             host = parts.hostname or host
             if parts.path.startswith("/search/"):
@@ -237,6 +240,12 @@ def search_target(location: str | None, category: str | None = None) -> _Target:
                 ErrorClass.CONFIGURATION, f"craigslist location '{token}' is neither a city site nor a postal code"
             )
     return _Target(url=f"https://{host}{path}", postal=postal)
+
+
+def _is_craigslist_host(host: str) -> bool:
+    """craigslist.org or .ca, or one of their subdomains: whole labels compared, so that
+    `evilcraigslist.org` is not taken for a craigslist site."""
+    return any(host == domain or host.endswith(f".{domain}") for domain in ("craigslist.org", "craigslist.ca"))
 
 
 def search_params(query: SearchQuery, target: _Target) -> dict[str, Any]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import ipaddress
 import itertools
 import json
 import logging
@@ -47,6 +46,7 @@ from models.formatting import one_line
 from models.settings import Settings, get_settings
 from models.tables import ErrorClass
 from scanner.errors import ScanError
+from scanner.http_guard import is_public_address, parse_target
 from scanner.marketplaces.base import (
     HttpClient,
     ListingData,
@@ -172,34 +172,27 @@ class JsonLdAdapter(MarketplaceAdapter):
 
 
 def check_fetchable(url: str, *, allow_private: bool) -> None:
-    """Refuse anything but http(s), and hosts that resolve to a non-public address."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ScanError(ErrorClass.NOT_ALLOWED, f"only http(s) URLs can be watched, not {url[:100]!r}")
+    """Refuse malformed and non-http(s) URLs, and hosts whose name resolves to a non-public address.
+
+    An early check by name, for a clear message before any request (and the only check left when
+    a proxy makes the connection); the authoritative one is made on the connected socket
+    (`scanner.http_guard`, installed by `scanner.http.build_session` for this marketplace), since a
+    name may resolve differently a moment later (DNS rebinding)."""
+    target = parse_target(url)  # ScanError(NOT_ALLOWED) for anything malformed
     if allow_private:
         return
     try:
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        found = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
         addresses = {str(info[4][0]) for info in found}  # IPv4 and IPv6 addresses are text
-    except ValueError:
-        raise ScanError(ErrorClass.NOT_ALLOWED, f"not a valid port in {url[:100]!r}") from None
-    except OSError as error:
-        raise ScanError(ErrorClass.CONNECTION, f"cannot resolve {parts.hostname}: {error}") from None
+    except (OSError, UnicodeError) as error:
+        raise ScanError(ErrorClass.CONNECTION, f"cannot resolve {target.host}: {error}") from None
     for address in addresses:
-        if not _is_public(address):
+        if not is_public_address(address):
             raise ScanError(
                 ErrorClass.NOT_ALLOWED,
-                f"{parts.hostname} resolves to {address}, a private or reserved address "
+                f"{target.host} resolves to {address}, a private or reserved address "
                 "(set JSONLD_ALLOW_PRIVATE_ADDRESSES=true to watch shops on your own network)",
             )
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])  # drop an IPv6 zone
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved)
 
 
 @dataclass(frozen=True)

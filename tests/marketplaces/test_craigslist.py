@@ -255,6 +255,32 @@ def test_location_that_is_not_one_craigslist_site_is_a_configuration_error(locat
     assert raised.value.error_class is ErrorClass.CONFIGURATION
 
 
+@pytest.mark.parametrize(
+    "location",
+    [
+        "evilcraigslist.org",
+        "https://evilcraigslist.org/search/sss",
+        "boston.evilcraigslist.ca",
+        "craigslist.org.evil.example",
+        "http://[::1",
+    ],
+)
+def test_a_host_that_only_ends_like_craigslist_is_not_a_craigslist_site(location: str) -> None:
+    """Issue 20, defect 12: the site check compares whole labels; nothing is requested."""
+    client = pages("static_zero_results.html")
+    with pytest.raises(ScanError) as raised:
+        CraigslistAdapter(KNOWN_AREAS_ONLY).search(SearchQuery(query="desk", location=location), client)
+    assert raised.value.error_class is ErrorClass.CONFIGURATION
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("location", ["craigslist.org", "boston.craigslist.org", "vancouver.craigslist.ca"])
+def test_craigslist_domains_and_their_subdomains_are_craigslist_sites(location: str) -> None:
+    client = pages("static_zero_results.html")
+    CraigslistAdapter(KNOWN_AREAS_ONLY).search(SearchQuery(query="desk", location=location), client)
+    assert urlsplit(client.calls[-1].url).hostname == location
+
+
 def test_search_pages_by_offset_until_a_page_brings_nothing_new() -> None:
     client = pages("static_toronto_page1.html", "static_toronto_page2.html", "static_zero_results.html")
     listings = CraigslistAdapter(KNOWN_AREAS_ONLY).search(

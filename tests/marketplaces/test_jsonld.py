@@ -329,6 +329,27 @@ def test_non_http_urls_are_refused_even_when_private_addresses_are_allowed(url: 
     assert client.calls == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "http://shop.example:99999/p",
+        "http://shop.example:port/p",
+        "http:///p",
+        "http://127.0.0.1:8080\\@8.8.8.8/p",
+        "http://%31%32%37.0.0.1/p",
+    ],
+)
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_malformed_urls_are_refused_without_a_request(url: str, allow_private: bool) -> None:
+    """Issue 20, defect 2: a refusal (not a ValueError), whatever JSONLD_ALLOW_PRIVATE_ADDRESSES says."""
+    client = serving("")
+    with pytest.raises(ScanError) as raised:
+        JsonLdAdapter(load_settings(jsonld_allow_private_addresses=allow_private)).search(SearchQuery(url), client)
+    assert raised.value.error_class is ErrorClass.NOT_ALLOWED
+    assert client.calls == []
+
+
 @pytest.fixture
 def local_shop() -> Iterator[str]:
     """A real HTTP server on a free loopback port serving one product page (and no robots.txt)."""

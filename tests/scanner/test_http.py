@@ -278,10 +278,12 @@ def test_a_redirect_to_a_refused_address_is_never_requested(http_server: Scripte
         if url.endswith("/secret"):
             raise ScanError(ErrorClass.NOT_ALLOWED, "private")
 
-    client = PoliteClient("jsonld", settings, LocalRateLimiter(6000), robots=RobotsCache(), url_guard=refuse_secret)
+    local = settings.model_copy(update={"jsonld_allow_private_addresses": True})  # this server is on loopback
+    client = PoliteClient("jsonld", local, LocalRateLimiter(6000), robots=RobotsCache(), url_guard=refuse_secret)
     with pytest.raises(ScanError) as caught:
         client.get(start, respect_robots=False)
     assert caught.value.error_class is ErrorClass.NOT_ALLOWED
+    assert len(http_server.hits["/start"]) == 1
     assert "/secret" not in http_server.hits
 
 
@@ -321,7 +323,8 @@ def test_each_site_has_its_own_rate_budget(http_server: ScriptedServer, settings
     http_server.script("/product", Canned(body=b"ok"))
     port = http_server.url.rsplit(":", 1)[1]
     limiter = RecordingLimiter()
-    client = PoliteClient("jsonld", settings, limiter, robots=RobotsCache())
+    local = settings.model_copy(update={"jsonld_allow_private_addresses": True})  # this server is on loopback
+    client = PoliteClient("jsonld", local, limiter, robots=RobotsCache())
     for host in ("127.0.0.1", "localhost", "127.0.0.1"):
         client.get(f"http://{host}:{port}/product", respect_robots=False)
     assert limiter.sites == ["127.0.0.1", "localhost", "127.0.0.1"]
