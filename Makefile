@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.9
 SOURCES := models scanner dashboard demo_market tests bench typings
 
-.PHONY: run test lint lock migrate worker dashboard bench bench-data clean
+.PHONY: run test fuzz lint lock migrate worker dashboard bench bench-data clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +24,20 @@ $(STAMP): pyproject.toml uv.lock | $(BIN)/uv
 lock: | $(BIN)/uv
 	$(BIN)/uv lock
 
+# The dashboard listens on this machine only; `make run DASHBOARD_BIND=0.0.0.0` (or the variable in
+# the environment) opens it to the network: set DASHBOARD_PASSWORD first (it warns while unset).
+DASHBOARD_BIND ?= 127.0.0.1
+
 run: $(STAMP)
-	$(BIN)/python -m scanner up
+	STREAMLIT_SERVER_ADDRESS='$(DASHBOARD_BIND)' $(BIN)/python -m scanner up
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzz suite at length: thousands of hostile pages per adapter (`make test` runs a dozen each).
+# No per-test timeout; Hypothesis remembers what it finds in .hypothesis/.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -o timeout=0 $(PYTEST_ARGS)
 
 # Style, format, types (mypy --strict) and the huey stubs against huey itself.
 lint: $(STAMP)
@@ -45,7 +54,7 @@ worker: $(STAMP)
 	$(BIN)/python -m scanner worker
 
 dashboard: $(STAMP)
-	$(BIN)/streamlit run dashboard/app.py
+	STREAMLIT_SERVER_ADDRESS='$(DASHBOARD_BIND)' $(BIN)/streamlit run dashboard/app.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

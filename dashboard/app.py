@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import resources
 from dashboard.components import auth, status
+from dashboard.components.formatting import plain
 from models.settings import SettingsError
 
 VIEWS = Path(__file__).resolve().parent / "views"
@@ -18,7 +19,7 @@ st.set_page_config(page_title="Deal Scout", page_icon="🏷️", layout="wide")
 try:
     settings = resources.settings()
 except SettingsError as error:
-    st.error(f"Deal Scout cannot start: {error}")
+    st.error(f"Deal Scout cannot start: {plain(error)}")
     st.stop()
 
 if not auth.signed_in(settings):

@@ -10,6 +10,9 @@ heartbeat, an open breaker, failed alerts — is a warning with a plain sentence
 from __future__ import annotations
 
 import smtplib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +32,8 @@ from models.tables import BreakerState, NotificationStatus
 from models.types import utcnow
 
 PROBE_TIMEOUT_SECONDS = 3.0
+#: How long one SMTP probe's answer is reused: a burst of `/health/detailed` calls opens one connection.
+SMTP_PROBE_TTL_SECONDS = 60.0
 FAILURE_WINDOW = timedelta(hours=1)
 
 OK, WARNING, UNHEALTHY = "ok", "warning", "unhealthy"
@@ -57,11 +62,17 @@ class _Findings:
 class HealthChecker:
     """Checks one deployment's database, queue, Redis, workers and SMTP from its settings."""
 
-    def __init__(self, settings: Settings, engine: Engine, queue: Huey) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, queue: Huey, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.queue = queue
         self._secrets = secret_values(settings)
+        self._clock = clock
+        # (when probed, what failed or None): shared by the health server's threads, under the lock
+        self._smtp_probe: tuple[float, str | None] | None = None
+        self._smtp_lock = threading.Lock()
 
     def check(self, *, detailed: bool = False, now: datetime | None = None) -> dict[str, Any]:
         now = now or utcnow()
@@ -168,13 +179,27 @@ class HealthChecker:
         found.body["smtp"] = f"configured ({where})"
         if not probe:
             return
-        try:
-            self._probe_smtp()
-            found.body["smtp_reachable"] = True
-        except (OSError, smtplib.SMTPException) as error:
-            found.body["smtp_reachable"] = False
-            found.errors["smtp"] = self._error(error)
+        error = self._cached_smtp_probe()
+        found.body["smtp_reachable"] = error is None
+        if error is not None:
+            found.errors["smtp"] = error
             found.warnings.append(f"SMTP server {where} does not answer: alerts will wait and be retried")
+
+    def _cached_smtp_probe(self) -> str | None:
+        """What the SMTP probe failed with (None: it answered), probed at most once per SMTP_PROBE_TTL_SECONDS:
+        `/health/detailed` is reachable by others, and each call must not open a connection.
+        Concurrent callers wait for the one probe in flight instead of starting their own."""
+        with self._smtp_lock:
+            cached = self._smtp_probe
+            if cached is not None and self._clock() - cached[0] < SMTP_PROBE_TTL_SECONDS:
+                return cached[1]
+            try:
+                self._probe_smtp()
+                error: str | None = None
+            except (OSError, smtplib.SMTPException) as failure:
+                error = self._error(failure)
+            self._smtp_probe = (self._clock(), error)
+            return error
 
     def _probe_smtp(self) -> None:
         """Connect and say NOOP: proves the server answers without sending or logging in."""

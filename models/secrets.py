@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from models.settings import Settings
+from models.tables import Marketplace
 
 MASK = "***"
 # scheme://user:password@host — the password is whatever sits between the colon and the @.
@@ -23,9 +24,16 @@ def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
 
 def secret_values(settings: Settings) -> list[str]:
     """The secret strings settings hold, longest first so a secret containing another is masked whole."""
-    candidates = [settings.smtp_password, settings.ebay_cert_id, settings.facebook_cookies, settings.dashboard_password]
+    candidates = [
+        settings.smtp_password,
+        settings.ebay_cert_id,
+        settings.facebook_cookies,
+        settings.dashboard_password,
+        settings.health_token,
+    ]
     values = [secret.get_secret_value() for secret in candidates if secret is not None]
-    for url in (settings.database_url, settings.redis_url):
+    proxies = [settings.proxy_url(marketplace.value) for marketplace in Marketplace]
+    for url in (settings.database_url, settings.redis_url, *proxies):
         match = _URL_PASSWORD.search(url or "")
         if match:
             values.append(match["password"])

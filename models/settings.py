@@ -7,6 +7,8 @@ Dashboard and worker both call `get_settings()`; nothing else in the code base r
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +30,8 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 _DATABASE_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_BIND_ADDRESS = re.compile(r"^[A-Za-z0-9.:-]{1,253}$")  # an IPv4/IPv6 address or a host name
+HEALTH_TOKEN_MIN_LENGTH = 16
 
 
 class SettingsError(Exception):
@@ -95,6 +99,7 @@ class Settings(BaseSettings):
     repost_window_days: int = Field(7, ge=0)
     notify_max_attempts: int = Field(5, ge=1)
     notify_retry_delay_seconds: int = Field(30, ge=1)
+    notify_give_up_after_hours: int = Field(24, ge=0)  # an SMTP outage fails an alert only after this long
 
     task_log_retention_days: int = Field(30, ge=1)
     notification_retention_days: int = Field(90, ge=1)
@@ -102,11 +107,31 @@ class Settings(BaseSettings):
     worker_threads: int = Field(4, ge=1, le=64)
     worker_shutdown_timeout_seconds: float = Field(50.0, gt=0)
     health_port: int = Field(8000, ge=1, le=65535)
+    # loopback unless opened up (compose sets 0.0.0.0 for its workers); /health/detailed needs the token when set
+    health_bind: str = "127.0.0.1"
+    health_token: SecretStr | None = None
     demo_market_url: str = "http://127.0.0.1:8765"
     dashboard_port: int = Field(8501, ge=1, le=65535)
     dashboard_password: SecretStr | None = None
+    dashboard_bind: str = "127.0.0.1"  # what `make run` serves the dashboard on
     log_level: LogLevel = "INFO"
     log_format: LogFormat = "text"
+
+    @field_validator("health_bind", "dashboard_bind")
+    @classmethod
+    def _bind_is_an_address(cls, value: str) -> str:
+        if not _BIND_ADDRESS.match(value.strip()):
+            raise ValueError("not an address to listen on (e.g. 127.0.0.1, or 0.0.0.0 for every interface)")
+        return value.strip()
+
+    @field_validator("health_token")
+    @classmethod
+    def _health_token_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < HEALTH_TOKEN_MIN_LENGTH:
+            raise ValueError(f"too short to be a secret: use at least {HEALTH_TOKEN_MIN_LENGTH} characters")
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("robots_txt_obey")
     @classmethod
@@ -213,6 +238,16 @@ class Settings(BaseSettings):
         """The embedded SQLite files need their folder; production paths never touch it."""
         if self.is_sqlite or not self.redis_url:
             self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def is_loopback(address: str) -> bool:
+    """Whether listening on `address` keeps a server to this machine ("" and 0.0.0.0 do not)."""
+    if address.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: it may resolve to anything
 
 
 def _mask_url_password(url: str) -> str:

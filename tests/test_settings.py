@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import Settings, SettingsError, load_settings
+from models.settings import Settings, SettingsError, is_loopback, load_settings
 from models.tables import Marketplace
 
 
@@ -105,3 +105,43 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in readme]
     assert missing == []
+
+
+def test_servers_listen_on_this_machine_unless_opened_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HEALTH_BIND", "HEALTH_TOKEN", "DASHBOARD_BIND"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.health_bind, settings.dashboard_bind, settings.health_token) == ("127.0.0.1", "127.0.0.1", None)
+    monkeypatch.setenv("HEALTH_BIND", "0.0.0.0")
+    monkeypatch.setenv("HEALTH_TOKEN", "  a-long-enough-health-token  ")
+    settings = load_settings()
+    assert settings.health_bind == "0.0.0.0"
+    assert (
+        settings.health_token is not None and settings.health_token.get_secret_value() == "a-long-enough-health-token"
+    )
+    assert "a-long-enough-health-token" not in repr(settings)
+    monkeypatch.setenv("HEALTH_TOKEN", "")
+    assert load_settings().health_token is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"health_bind": "0.0.0.0; rm -rf /"}, "HEALTH_BIND"),
+        ({"dashboard_bind": ""}, "DASHBOARD_BIND"),
+        ({"health_token": "hunter2"}, "HEALTH_TOKEN"),
+    ],
+)
+def test_bad_bind_addresses_and_a_guessable_token_are_refused(overrides: dict[str, object], named: str) -> None:
+    with pytest.raises(SettingsError, match=named) as caught:
+        load_settings(**overrides)
+    assert "hunter2" not in str(caught.value)  # a token is never echoed
+
+
+@pytest.mark.parametrize(
+    ("address", "loopback"),
+    [("127.0.0.1", True), ("::1", True), ("[::1]", True), ("localhost", True), ("127.1.2.3", True)]
+    + [("0.0.0.0", False), ("", False), ("::", False), ("192.168.1.5", False), ("dashboard.example", False)],
+)
+def test_which_addresses_keep_a_server_to_this_machine(address: str, loopback: bool) -> None:
+    assert is_loopback(address) is loopback

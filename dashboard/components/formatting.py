@@ -68,10 +68,14 @@ def browser_zone() -> ZoneInfo:
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
-def plain(text: str) -> str:
-    """Marketplace text shown inside Markdown as the characters it is: a title cannot make a link,
-    emphasis or a formula."""
-    return _MARKDOWN.sub(r"\\\1", text)
+def plain(text: object) -> str:
+    """Text from outside (marketplace data, error texts, names and reasons people typed) shown
+    inside Markdown as the characters it is: it cannot make a link, an image, emphasis, a
+    directive or a formula, and on one line it cannot start a heading, list or table either.
+
+    Every Streamlit element that renders Markdown (`st.markdown`, `st.caption`, `st.info` and
+    the other alerts, `st.toast`, labels and `help=` tooltips) gets outside text through this."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).splitlines()))
 
 
 def versus_market(percent_under: Decimal, *, suspicious: bool = False) -> str:

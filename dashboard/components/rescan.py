@@ -13,7 +13,7 @@ from typing import TypedDict
 import streamlit as st
 
 from dashboard import actions, data, resources
-from dashboard.components.formatting import marketplace_name, relative
+from dashboard.components.formatting import marketplace_name, plain, relative
 from models.queries.searches import ScanProgress, ScanState
 from models.secrets import mask_secrets, secret_values
 from models.tables import TaskStatus
@@ -38,11 +38,12 @@ def state_key(search_id: int) -> str:
 
 
 def describe(progress: ScanProgress) -> tuple[str, str]:
-    """(kind, sentence) for a finished scan: kind is success, error or warning."""
+    """(kind, sentence) for a finished scan: kind is success, error or warning. The sentence is
+    Markdown: the error texts in it (which can quote a page's title) are escaped with `plain`."""
     counts = f"{progress.listings_found} listings found, {progress.listings_new} new"
     problems = "; ".join(
         f"{marketplace_name(run.marketplace)} {'skipped' if run.status is TaskStatus.SKIPPED else 'failed'}"
-        f"{f' ({run.error_class})' if run.error_class else ''}{f': {run.error}' if run.error else ''}"
+        f"{f' ({plain(run.error_class)})' if run.error_class else ''}{f': {plain(run.error)}' if run.error else ''}"
         for run in progress.problems
     )
     if not progress.problems:
@@ -95,7 +96,7 @@ def _panel(search_id: int, polling: bool, queue_problem: str | None) -> None:
             key=f"{state_key(search_id)}.button",
             icon=":material/block:" if queue_problem else ":material/refresh:",
             disabled=queue_problem is not None,
-            help=f"The queue is unreachable: {queue_problem}"
+            help=f"The queue is unreachable: {plain(queue_problem)}"
             if queue_problem
             else "Scan this search now, ahead of its schedule",
             on_click=_enqueue,
@@ -105,7 +106,7 @@ def _panel(search_id: int, polling: bool, queue_problem: str | None) -> None:
         if queue_problem and not state:
             st.caption(":orange[Cannot enqueue a scan while the queue is unreachable.]")
         if "error" in state:
-            st.error(f"Cannot enqueue the scan: the queue is unreachable ({state['error']}).")
+            st.error(f"Cannot enqueue the scan: the queue is unreachable ({plain(state['error'])}).")
             return
         task_id = state.get("task_id")
         if not task_id:

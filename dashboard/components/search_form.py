@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import actions
-from dashboard.components.formatting import MARKETPLACE_HELP, marketplace_name
+from dashboard.components.formatting import MARKETPLACE_HELP, marketplace_name, plain
 from models.crud import NotFound
-from models.schemas import SearchInput, field_errors
+from models.schemas import MAX_EXCLUDED_WORDS, MAX_INTERVAL_MINUTES, MAX_RECIPIENTS, SearchInput, field_errors
 from models.settings import Settings
 from models.tables import Condition, Marketplace, Search
 
@@ -156,14 +156,14 @@ def _submit(form_key: str, search_id: int | None, min_interval: int, on_saved: C
     except SQLAlchemyError as error:
         st.session_state[_errors_key(form_key)] = {"form": f"The database refused the change ({type(error).__name__})."}
         return
-    st.session_state[FLASH_KEY] = f"Saved “{parsed.name}”."
+    st.session_state[FLASH_KEY] = f"Saved “{plain(parsed.name)}”."  # Markdown: the page shows it in st.success
     reset(form_key)
     on_saved(saved_id)
 
 
 def _problem(errors: dict[str, str], field: str) -> None:
     if field in errors:
-        st.caption(f":red[:material/error: {errors[field]}]")
+        st.caption(f":red[:material/error: {plain(errors[field])}]")
 
 
 def search_form(
@@ -186,7 +186,7 @@ def search_form(
 
     with st.form(form_key, border=True):
         if "form" in errors:
-            st.error(errors["form"])
+            st.error(plain(errors["form"]))
         if errors:
             st.caption(":red[Nothing was saved: please fix the fields marked below.]")
         what, where = st.columns(2)
@@ -199,7 +199,7 @@ def search_form(
                 "Leave out listings with",
                 key=key("excluded_words"),
                 placeholder="case, parts, broken",
-                help="Comma-separated words; a listing whose title has one is ignored.",
+                help=f"Comma-separated words (up to {MAX_EXCLUDED_WORDS}); a listing whose title has one is ignored.",
             )
             _problem(errors, "excluded_words")
             st.checkbox(
@@ -223,7 +223,8 @@ def search_form(
                 "Scan every (minutes)",
                 key=key("interval_minutes"),
                 step=1,
-                help=f"At least {settings.min_scan_interval_minutes} minutes.",
+                help=f"At least {settings.min_scan_interval_minutes} minutes, at most 30 days "
+                f"({MAX_INTERVAL_MINUTES} minutes).",
             )
             _problem(errors, "interval_minutes")
             st.selectbox(
@@ -262,7 +263,10 @@ def search_form(
         recipients, below, drop = st.columns([3, 1, 1])
         with recipients:
             st.text_input(
-                "Email alerts to", key=key("alert_recipients"), placeholder="me@example.com, partner@example.com"
+                "Email alerts to",
+                key=key("alert_recipients"),
+                placeholder="me@example.com, partner@example.com",
+                help=f"Up to {MAX_RECIPIENTS} addresses, separated by commas.",
             )
             _problem(errors, "alert_recipients")
         with below:

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import data
+from dashboard.components.formatting import plain
 from models.health import DOWN
 
 
@@ -44,14 +45,14 @@ def banners() -> bool:
     problem = database_problem(report)
     if problem:
         st.error(
-            f"**The database is unreachable** ({problem}). Deal Scout cannot show or save anything until it is back.",
+            f"**The database is unreachable** ({plain(problem)}). Deal Scout cannot show or save anything until it is back.",
             icon=":material/database:",
         )
         return False
     problem = queue_problem(report)
     if problem:
         st.warning(
-            f"**The queue is unreachable** ({problem}). Scheduled scans and “Rescan now” wait until it is back; "
+            f"**The queue is unreachable** ({plain(problem)}). Scheduled scans and “Rescan now” wait until it is back; "
             "everything already stored can still be browsed.",
             icon=":material/cloud_off:",
         )

@@ -35,6 +35,7 @@ SUSPICIOUS = "deals.suspicious"
 TITLE_MARKER = "#dealscout-title="  # the link column shows what follows it: the listing's title
 _CURRENCY_FORMATS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
 PRICE_STEP = 10.0
+MAX_PRICE_FILTER = 1e12  # above any price a listing can hold (14 digits): bounds what is typed
 ROW_HEIGHT = 72  # room for the picture
 HEADER_HEIGHT = 40
 VISIBLE_ROWS = 12  # more scroll inside the table
@@ -155,7 +156,7 @@ def _no_deals_yet() -> None:
         return
     soonest = min(upcoming, key=lambda s: s.next_scan_at)
     st.info(
-        f"No deals yet. The next scan (“{soonest.name}”) is due {relative(soonest.next_scan_at)}; deals show up here "
+        f"No deals yet. The next scan (“{plain(soonest.name)}”) is due {relative(soonest.next_scan_at)}; deals show up here "
         "as soon as a scan finds a listing under your target, well under the market price, or with a price drop.",
         icon=":material/hourglass_top:",
     )
@@ -231,7 +232,7 @@ def _deal_list(rows: list[DealRow], name: str, hint: str | None) -> None:
         if hint:
             st.caption(hint)
         return
-    titles = ", ".join(f"“{row.title}”" for row in chosen[:3]) + (" …" if len(chosen) > 3 else "")
+    titles = ", ".join(f"“{plain(row.title)}”" for row in chosen[:3]) + (" …" if len(chosen) > 3 else "")
     st.button(
         f"Dismiss {len(chosen)} selected",
         key=f"{name}.dismiss",
@@ -330,8 +331,12 @@ marketplaces = where.multiselect(
 reasons = why.multiselect(
     "Why", list(facets.reasons), format_func=REASON_LABELS.__getitem__, placeholder="Any reason", key="deals.reason"
 )
-min_price = low.number_input("Min price", min_value=0.0, step=PRICE_STEP, value=None, key="deals.min")
-max_price = high.number_input("Max price", min_value=0.0, step=PRICE_STEP, value=None, key="deals.max")
+min_price = low.number_input(
+    "Min price", min_value=0.0, max_value=MAX_PRICE_FILTER, step=PRICE_STEP, value=None, key="deals.min"
+)
+max_price = high.number_input(
+    "Max price", min_value=0.0, max_value=MAX_PRICE_FILTER, step=PRICE_STEP, value=None, key="deals.max"
+)
 order, dismissed, ended, excluded = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
 sort = order.segmented_control(
     "Order",

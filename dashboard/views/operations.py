@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, data, resources
-from dashboard.components.formatting import ago, marketplace_name, relative
+from dashboard.components.formatting import ago, marketplace_name, plain, relative
 from dashboard.components.status import database_problem, queue_problem
 from models.formatting import error_label
 from models.queries.ops import HEARTBEAT_STALE_AFTER, MarketplaceStatus
@@ -37,12 +37,14 @@ def _status_row(report: dict[str, object]) -> None:
     with database:
         problem = database_problem(report)
         st.metric("Database", "down" if problem else "reachable")
-        st.caption(problem or settings.database_url_for_display())
+        st.caption(plain(problem or settings.database_url_for_display()))
     with queue:
         problem = queue_problem(report)
         depth = report.get("queue_depth")
         st.metric(f"Queue ({report['queue_backend']})", "unreachable" if problem else f"{depth} pending")
-        st.caption(problem or f"{report.get('queue_scheduled') or 0} scheduled (retries and delays)")
+        st.caption(
+            plain(problem) if problem else f"{report.get('queue_scheduled') or 0} scheduled (retries and delays)"
+        )
     with worker:
         beat = report.get("worker_heartbeat")
         if not isinstance(beat, dict):
@@ -50,11 +52,11 @@ def _status_row(report: dict[str, object]) -> None:
             st.caption("Start one: `python -m scanner worker`")
         else:
             st.metric("Worker", "stale" if beat["stale"] else f"{beat['workers_alive']} alive")
-            st.caption(f"Last heartbeat {beat['age_seconds']:.0f} s ago from {beat['worker_id']}")
+            st.caption(f"Last heartbeat {beat['age_seconds']:.0f} s ago from {plain(beat['worker_id'])}")
     with smtp:
         st.metric("Email (SMTP)", "configured" if settings.smtp_configured else "not set")
         st.caption(
-            str(report["smtp"]) if settings.smtp_configured else "SMTP not configured: set SMTP_HOST to email alerts"
+            plain(report["smtp"]) if settings.smtp_configured else "SMTP not configured: set SMTP_HOST to email alerts"
         )
 
 
@@ -140,7 +142,7 @@ def _switch(marketplace: str, item: MarketplaceStatus | None) -> None:
     if item is None:
         st.caption("not scanned yet")
     elif item.paused:
-        st.markdown(f":gray-badge[paused] {item.pause_reason or ''}")
+        st.markdown(f":gray-badge[paused] {plain(item.pause_reason or '')}")
     else:
         until = (
             f" until {relative(item.open_until)}" if item.breaker_state is BreakerState.OPEN and item.open_until else ""
@@ -258,7 +260,7 @@ def operations_view() -> None:
     report = data.health()
     _status_row(report)
     for warning in report["warnings"]:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(plain(warning), icon=":material/warning:")
     if database_problem(report):
         return
     snapshot = data.operations_snapshot()

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import data, resources
 from dashboard.components import charts
-from dashboard.components.formatting import browser_zone, marketplace_name, money, relative, safe_url
+from dashboard.components.formatting import browser_zone, marketplace_name, money, plain, relative, safe_url
 from models.queries.history import ListingChoice
 
 WINDOWS = {"24 hours": 1, "7 days": 7, "30 days": 30, "90 days": 90, "All": None}
@@ -54,7 +54,7 @@ if not history.points:
     summary = next((s for s in data.search_summaries() if s.id == search_id), None)
     when = f" Its next scan is due {relative(summary.next_scan_at)}." if summary else ""
     period = "yet" if days is None else f"in the last {window}"
-    st.info(f"No prices recorded for “{names[search_id]}” {period}.{when}", icon=":material/hourglass_top:")
+    st.info(f"No prices recorded for “{plain(names[search_id])}” {period}.{when}", icon=":material/hourglass_top:")
 else:
     lowest, middle, recorded, goal = st.columns(4)
     lowest.metric("Lowest price", money(min(point.low for point in history.points), currency))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import actions, data, resources
 from dashboard.components import rescan, search_form, status
-from dashboard.components.formatting import marketplace_name, money, relative
+from dashboard.components.formatting import marketplace_name, money, plain, relative
 from models.queries.searches import SearchSummary
 from models.tables import SearchStatus
 
@@ -30,7 +30,7 @@ def _start_editing(search_id: int) -> None:
 def _delete(search: SearchSummary) -> None:
     actions.delete_search(search.id)
     st.session_state[DELETING_KEY] = None
-    st.session_state[search_form.FLASH_KEY] = f"Deleted “{search.name}” and its deals."
+    st.session_state[search_form.FLASH_KEY] = f"Deleted “{plain(search.name)}” and its deals."
 
 
 def _next_scan(search: SearchSummary) -> str:
@@ -65,7 +65,7 @@ def _card(search: SearchSummary, queue_problem: str | None) -> None:
         about, last, upcoming, deals = st.columns([4, 3, 2, 1])
         with about:
             badge = " :gray-badge[Paused]" if paused else " :green-badge[Active]"
-            st.markdown(f"#### {search.name}{badge}")
+            st.markdown(f"#### {plain(search.name)}{badge}")
             prices = []
             low, high = search.min_price, search.max_price
             if low is not None and high is not None:
@@ -79,7 +79,7 @@ def _card(search: SearchSummary, queue_problem: str | None) -> None:
             st.caption(
                 " · ".join(
                     [
-                        f"“{search.query}”",
+                        f"“{plain(search.query)}”",
                         ", ".join(marketplace_name(m) for m in search.marketplaces),
                         f"every {search.interval_minutes} min",
                         *prices,
@@ -91,7 +91,7 @@ def _card(search: SearchSummary, queue_problem: str | None) -> None:
         with upcoming:
             st.markdown(_next_scan(search))
             if search.alert_recipients:
-                st.caption(f"Alerts to {', '.join(search.alert_recipients)}")
+                st.caption(f"Alerts to {plain(', '.join(search.alert_recipients))}")
         with deals:
             st.metric("Deals", search.deal_count)
 
@@ -120,7 +120,7 @@ def _card(search: SearchSummary, queue_problem: str | None) -> None:
             rescan.rescan_control(search.id, queue_problem)
 
         if st.session_state.get(DELETING_KEY) == search.id:
-            st.warning(f"Delete “{search.name}”? Its deals and alerts go too; listings stay for other searches.")
+            st.warning(f"Delete “{plain(search.name)}”? Its deals and alerts go too; listings stay for other searches.")
             yes, no, _ = st.columns([1, 1, 4])
             yes.button(
                 "Delete for good",

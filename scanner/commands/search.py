@@ -7,6 +7,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from models import crud
 from models.db import get_engine, session_scope
@@ -44,13 +45,20 @@ def register(commands: Commands) -> None:
     add.add_argument("--max-price", type=parse_money)
     add.add_argument("--target-price", type=parse_money, help="alert when the total price is at or under this")
     add.add_argument("--currency", default="USD")
-    add.add_argument("--exclude", dest="excluded_words", action="append", default=[], help="word to exclude; repeat")
+    add.add_argument(
+        "--exclude", dest="excluded_words", action="append", default=[], help="word to exclude; repeat (at most 50)"
+    )
     add.add_argument("--condition", choices=[c.value for c in Condition])
     add.add_argument("--category", help="eBay category id (e.g. 33034) or Craigslist section (e.g. msa)")
     add.add_argument("--location")
     add.add_argument("--radius", dest="radius_miles", type=int, help="miles")
-    add.add_argument("--email", dest="alert_recipients", action="append", default=[], help="alert recipient; repeat")
-    add.add_argument("--interval", dest="interval_minutes", type=int, help="minutes between scans")
+    add.add_argument(
+        "--email", dest="alert_recipients", action="append", default=[], help="alert recipient; repeat (at most 20)"
+    )
+    # no `type=int`: the schema says what is wrong ("at most 43200 minutes (30 days)"), for `1e20` too
+    add.add_argument(
+        "--interval", dest="interval_minutes", help="minutes between scans (MIN_SCAN_INTERVAL_MINUTES to 30 days)"
+    )
     add.add_argument(
         "--market-discount",
         dest="market_discount_pct",
@@ -84,9 +92,13 @@ def add_search(args: argparse.Namespace) -> int:
     except ValidationError as error:
         problems = "; ".join(f"{field}: {message}" for field, message in field_errors(error).items())
         raise UsageError(problems) from None
-    with session_scope(get_engine(settings)) as session:
-        search = crud.create_search(session, data)
-    print(search.id)
+    try:
+        with session_scope(get_engine(settings)) as session:
+            search = crud.create_search(session, data)
+            search_id = search.id
+    except (DataError, IntegrityError) as error:  # what validation let through: one line, not a traceback
+        raise UsageError(f"the database refused the search ({type(error).__name__})") from None
+    print(search_id)
     return 0
 
 

@@ -65,6 +65,8 @@ def _children(settings: Settings) -> dict[str, list[str]]:
             "dashboard/app.py",
             "--server.port",
             str(settings.dashboard_port),
+            "--server.address",
+            settings.dashboard_bind,
             "--server.headless",
             "true",
         ],

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components.formatting import plain
 from models.tables import Search
 from tests.dashboard.conftest import World, next_sibling, open_app
 
@@ -69,6 +70,30 @@ def test_a_bad_field_is_explained_under_it_and_nothing_is_saved(
     assert [name for name in ("name", "query", "max_price") if name != field and error_under(app, name)] == []
     assert saved_searches(app_engine) == []
     assert app.text_input(key=f"{FORM}.name").value == "Strat"  # what was typed is kept for fixing
+
+
+@pytest.mark.parametrize(
+    ("field", "changes", "says"),
+    [
+        ("interval_minutes", {"interval_minutes": 2**53 - 1}, "must be at most 43200 minutes (30 days)"),
+        (
+            "alert_recipients",
+            {"alert_recipients": ", ".join(f"me{n}@example.com" for n in range(500))},
+            "at most 20 recipients (500 given)",
+        ),
+        ("excluded_words", {"excluded_words": ", ".join(f"w{n}" for n in range(51))}, "at most 50 excluded words"),
+    ],
+)
+def test_every_bound_is_explained_under_its_field(
+    app_engine: Engine, field: str, changes: dict[str, object], says: str
+) -> None:
+    """Issue 20, defect 10: the form takes no interval of 2^53 - 1 minutes, no 500 recipients (the
+    length caps, the same `SearchInput` rules, are covered in tests/test_search_input.py)."""
+    app = submit(fill(open_app("views/searches.py"), **{**GOOD, **changes}))
+    assert not app.exception
+    problem = error_under(app, field)
+    assert problem is not None and plain(says) in problem  # Markdown-escaped, shown as written
+    assert saved_searches(app_engine) == []
 
 
 def test_a_good_search_is_saved_once_and_the_form_starts_over(app_engine: Engine) -> None:

@@ -115,3 +115,15 @@ def test_extra_fields_of_a_call_join_the_scan_context(configure: Configure) -> N
 )
 def test_url_password_masking(text: str, masked: str) -> None:
     assert mask_secrets(text) == masked
+
+
+def test_the_health_token_and_proxy_passwords_are_masked_wherever_they_appear(configure: Configure) -> None:
+    stream = configure(
+        health_token="health-t0ken-0123456789",
+        proxy_url_ebay="socks5://scout:proxy-s3cret@exit.example:1080",
+    )
+    log = logging.getLogger("scanner.test")
+    log.warning("rejected token %s from 10.0.0.5", "health-t0ken-0123456789")
+    log.warning("proxy said no to the password %s", "proxy-s3cret")
+    output = stream.getvalue()
+    assert "health-t0ken-0123456789" not in output and "proxy-s3cret" not in output

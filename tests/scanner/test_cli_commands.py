@@ -144,3 +144,38 @@ def test_marketplace_status_shows_which_proxy_a_marketplace_goes_through_without
     assert rows["kijiji"].rstrip().endswith("via socks5://ca-exit.example:1080")
     assert rows["ebay"].rstrip().endswith("direct")
     assert "hunter2" not in shown.stdout
+
+
+# Issue 20, defect 10: the CLI takes the same bounds as the form, each refused in one line.
+
+UNBOUNDED = [
+    (["--interval", "1e20"], "interval_minutes: must be at most 43200 minutes (30 days)"),
+    (["--interval", "9007199254740991"], "interval_minutes: must be at most 43200 minutes (30 days)"),
+    (["--interval", "99999999999999999999999"], "interval_minutes: must be at most 43200 minutes (30 days)"),
+    ([arg for n in range(21) for arg in ("--email", f"me{n}@example.com")], "at most 20 recipients (21 given)"),
+    ([arg for n in range(51) for arg in ("--exclude", f"word{n}")], "at most 50 excluded words (51 given)"),
+    (["--location", "x" * 201], "location: String should have at most 200 characters"),
+    (["--radius", "99999999999999999999999"], "radius_miles: Input should be less than or equal to 500"),
+    (["--max-price", "1e400"], "max_price"),
+    (["--name", "Strat\x1b[31m"], "name: must not contain line breaks, tabs or other control characters"),
+]
+
+
+def test_unbounded_search_arguments_are_one_line_exit_2_and_save_nothing(run: Cli) -> None:
+    """One database for every case (each a separate command, as a person would type them)."""
+    for args, says in UNBOUNDED:
+        result = run("search", "add", "--name", "x", "--query", "guitar", "--marketplace", "demo", *args)
+        assert result.returncode == 2, (args[:2], result.stdout)
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("error: ") and says in line, (args[:2], line)
+        assert "Traceback" not in result.stderr
+    assert json.loads(run("search", "list", "--json").stdout) == []  # nothing saved
+
+
+def test_the_longest_interval_is_accepted(run: Cli) -> None:
+    added = run(
+        "search", "add", "--name", "Monthly", "--query", "guitar", "--marketplace", "demo", "--interval", "43200"
+    )
+    assert added.returncode == 0, added.stderr
+    [search] = json.loads(run("search", "list", "--json").stdout)
+    assert search["interval_minutes"] == 43200
