@@ -22,6 +22,10 @@ def marketplace_state(session: Session, marketplace: str) -> MarketplaceState:
     return state
 
 
+#: The longest pause reason the dashboard and the CLI take (the column holds 500).
+MAX_PAUSE_REASON = 200
+
+
 def pause_marketplace(session: Session, marketplace: str, reason: str, now: datetime) -> None:
     """Stop scanning a marketplace until an operator resumes it; the reason is shown everywhere."""
     marketplace_state(session, marketplace)

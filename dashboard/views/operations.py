@@ -16,6 +16,7 @@ from dashboard import actions, data, resources
 from dashboard.components.formatting import ago, marketplace_name, plain, relative
 from dashboard.components.status import database_problem, queue_problem
 from models.formatting import error_label
+from models.operations import MAX_PAUSE_REASON
 from models.queries.ops import HEARTBEAT_STALE_AFTER, MarketplaceStatus
 from models.tables import BreakerState, Marketplace, NotificationStatus
 from models.types import utcnow
@@ -105,7 +106,9 @@ def _marketplaces(snapshot: data.OperationsSnapshot) -> None:
         st.caption("No marketplace has been scanned yet.")
 
     st.markdown("**Circuit breakers and pause switches**")
-    st.text_input("Reason for pausing", value="paused from the dashboard", key=PAUSE_REASON_KEY, max_chars=200)
+    st.text_input(
+        "Reason for pausing", value="paused from the dashboard", key=PAUSE_REASON_KEY, max_chars=MAX_PAUSE_REASON
+    )
     known = {item.marketplace: item for item in snapshot.last_hour}
     names = [m.value for m in Marketplace]
     for row in range(0, len(names), SWITCHES_PER_ROW):

@@ -10,10 +10,11 @@ from sqlmodel import select
 from models import operations
 from models.db import get_engine, session_scope
 from models.formatting import error_label
+from models.operations import MAX_PAUSE_REASON
 from models.settings import get_settings
 from models.tables import Marketplace, MarketplaceState
 from models.types import utcnow
-from scanner.commands import Commands
+from scanner.commands import Commands, UsageError
 from scanner.table import print_table
 
 _NAMES = [m.value for m in Marketplace]
@@ -37,6 +38,10 @@ def register(commands: Commands) -> None:
 
 
 def pause_marketplace(args: argparse.Namespace) -> int:
+    reason = " ".join(args.reason.split())
+    if not reason or len(reason) > MAX_PAUSE_REASON:
+        raise UsageError(f"--reason needs between 1 and {MAX_PAUSE_REASON} characters, on one line")
+    args.reason = reason
     with session_scope(get_engine(get_settings())) as session:
         operations.pause_marketplace(session, args.name, args.reason, utcnow())
     print(

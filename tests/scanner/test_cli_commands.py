@@ -179,3 +179,10 @@ def test_the_longest_interval_is_accepted(run: Cli) -> None:
     assert added.returncode == 0, added.stderr
     [search] = json.loads(run("search", "list", "--json").stdout)
     assert search["interval_minutes"] == 43200
+
+
+@pytest.mark.parametrize("reason", ["", "x" * 201])
+def test_a_pause_reason_must_be_one_line_of_at_most_200_characters(run: Cli, reason: str) -> None:
+    paused = run("marketplace", "pause", "demo", "--reason", reason)
+    assert paused.returncode != 0 and "--reason needs between 1 and 200 characters" in paused.stderr
+    assert "paused" not in run("marketplace", "status").stdout.split("demo", 1)[1].split("\n", 1)[0]
