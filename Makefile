@@ -34,7 +34,7 @@ run: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The fuzz suite at length: thousands of hostile pages per adapter (`make test` runs a dozen each).
+# The fuzz suite at length: thousands of hostile pages per adapter (`make test` runs a few dozen each).
 # No per-test timeout; Hypothesis remembers what it finds in .hypothesis/.
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -o timeout=0 $(PYTEST_ARGS)

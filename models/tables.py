@@ -105,6 +105,7 @@ class ErrorClass(StrEnum):
     TOO_LARGE = "too_large"
     ROBOTS_DISALLOWED = "robots_disallowed"
     MARKUP_CHANGED = "markup_changed"  # the page no longer looks like what the parser knows
+    PARSE_TIMEOUT = "parse_timeout"  # reading one page took more CPU than the parse budget allows
     SUSPECT_EMPTY = "suspect_empty"  # no listings where this search's recent scans found many
     QUOTA_EXHAUSTED = "quota_exhausted"
     NOT_ALLOWED = "not_allowed"  # e.g. a private address for the jsonld adapter
@@ -337,6 +338,12 @@ class Notification(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _timestamp()
     sent_at: datetime | None = _timestamp(nullable=True, default=False)
+    # Delivery state (see scanner.alerts.outbox): the backoff, the give-up window, the sender's lease,
+    # and the Message-ID of the digest in flight, which a crash re-sends unchanged.
+    next_attempt_at: datetime | None = _timestamp(nullable=True, default=False)  # NULL: due now
+    first_attempt_at: datetime | None = _timestamp(nullable=True, default=False)
+    claimed_until: datetime | None = _timestamp(nullable=True, default=False)
+    message_id: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class TaskLog(SQLModel, table=True):
@@ -359,6 +366,7 @@ class TaskLog(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     listings_found: int = Field(default=0)
     listings_new: int = Field(default=0)
+    listings_rejected: int = Field(default=0)  # listings of the page refused at the adapter boundary
     duration_ms: int = Field(default=0)
     created_at: datetime = _timestamp(index=True)
 

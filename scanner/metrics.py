@@ -15,7 +15,7 @@ Two kinds, so the numbers stay right however many workers run:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from huey import Huey
@@ -63,7 +63,13 @@ LISTINGS_NEW = Counter(
 PRICE_CHANGES = Counter(
     "deal_scout_price_changes", "Price changes recorded on known listings.", ["marketplace"], registry=None
 )
-IN_PROCESS = (SCANS, SCAN_DURATION, LISTINGS_FOUND, LISTINGS_NEW, PRICE_CHANGES)
+LISTINGS_REJECTED = Counter(
+    "deal_scout_scan_listings_rejected",
+    "Listings refused at the adapter boundary (a value no column holds), by the field that failed.",
+    ["marketplace", "field"],
+    registry=None,
+)
+IN_PROCESS = (SCANS, SCAN_DURATION, LISTINGS_FOUND, LISTINGS_NEW, PRICE_CHANGES, LISTINGS_REJECTED)
 
 
 def record_scan(
@@ -80,6 +86,12 @@ def record_scan(
     LISTINGS_FOUND.labels(marketplace=marketplace).inc(max(listings_found, 0))
     LISTINGS_NEW.labels(marketplace=marketplace).inc(max(listings_new, 0))
     PRICE_CHANGES.labels(marketplace=marketplace).inc(max(price_changes, 0))
+
+
+def record_rejected(marketplace: str, by_field: Mapping[str, int]) -> None:
+    """Count the listings of one page refused at the adapter boundary, by the field that failed."""
+    for field, count in by_field.items():
+        LISTINGS_REJECTED.labels(marketplace=marketplace, field=field).inc(count)
 
 
 def multiprocess_mode() -> bool:

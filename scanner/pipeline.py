@@ -75,16 +75,16 @@ def _listing_row(marketplace: str, listing: ListingData, judged: Candidate, now:
     return {
         "marketplace": marketplace,
         "external_id": listing.external_id,
-        "title": listing.title[:500],
-        "url": listing.url[:2048],
-        "image_url": listing.image_url[:2048] if listing.image_url else None,
+        "title": listing.title,
+        "url": listing.url,
+        "image_url": listing.image_url,
         "price": listing.price,
         "original_price": listing.original_price,
         "currency": listing.currency,
         "shipping": listing.shipping,
-        "condition": listing.condition[:64] if listing.condition else None,
-        "location": listing.location[:200] if listing.location else None,
-        "seller": listing.seller[:200] if listing.seller else None,
+        "condition": listing.condition,
+        "location": listing.location,
+        "seller": listing.seller,
         "ends_at": listing.ends_at,
         "status": ListingStatus(listing.status),
         "product_key": judged.identity.key,
@@ -203,7 +203,9 @@ def store_listings(
     settings: Settings,
     baseline: bool,
 ) -> StoreOutcome:
-    """Write one marketplace's results for one search; the caller owns the transaction."""
+    """Write one marketplace's results for one search; the caller owns the transaction. The
+    listings are as the adapter boundary checked them (`scanner.marketplaces.validation`): every
+    value fits its column, on SQLite as on PostgreSQL."""
     assert search.id is not None, "store_listings needs a saved search"
     outcome = StoreOutcome(found=len(listings))
     kept = _one_per_id_sorted(listing for listing in listings if passes_filters(listing, search))
@@ -227,7 +229,9 @@ def store_listings(
         changed = [
             {"listing_id": ids[item.external_id], "observed_at": now, "price": item.price, "currency": item.currency}
             for item in kept
-            if item.price is not None and item.currency is not None and previous.get(ids[item.external_id]) != item.price
+            if item.price is not None
+            and item.currency is not None
+            and previous.get(ids[item.external_id]) != item.price
         ]
         insert_rows(session, _OBSERVATIONS, changed)
         outcome.price_changes = sum(1 for row in changed if row["listing_id"] in previous)

@@ -1,11 +1,24 @@
 """One scan of one search: every marketplace in turn, each with its own task-log row, breaker
-check, fetch (outside any transaction) and one storing transaction."""
+check, fetch (outside any transaction) and one storing transaction.
+
+What an adapter returns crosses one boundary (`read_listings`) before anything is stored: its
+parse runs within a CPU budget, an exception its parser raises on a strange page is classified,
+and each listing is checked alone (`scanner.marketplaces.validation`).
+"""
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
+import threading
 import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from statistics import median_low
 from typing import Any
 
@@ -19,9 +32,10 @@ from models.types import utcnow
 from scanner import breaker, metrics
 from scanner.errors import ScanError
 from scanner.http import PoliteClient, Politeness
-from scanner.logs import scan_logger
+from scanner.logs import ContextAdapter, scan_logger
 from scanner.marketplaces import get_adapter
-from scanner.marketplaces.base import SearchQuery
+from scanner.marketplaces.base import HttpClient, HttpResponse, ListingData, SearchQuery
+from scanner.marketplaces.validation import CheckedListings, check_listings
 from scanner.pipeline import StoreOutcome, store_listings
 from scanner.quota import DatabaseQuota
 from scanner.schedule import next_scan_time
@@ -41,6 +55,7 @@ class ScanSummary:
     price_changes: int = 0
     ended: int = 0
     deals: int = 0
+    rejected: int = 0  # listings refused at the adapter boundary
     skipped: list[dict[str, str]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -115,6 +130,171 @@ def _history(session: Session, task_id: str, search_id: int, marketplace: str) -
         )
     ).one()
     return _History(done=done, baseline=not seen)
+
+
+# --- the adapter boundary ------------------------------------------------------------------------
+
+#: CPU seconds an adapter may spend on one page — from one fetch to the next, or to its return —
+#: before the scan gives it up as `PARSE_TIMEOUT`. At the parse budget of ≤ 10 ms per 100 KB, a page of the response
+#: size cap (5 MB) takes half a second; only a page built to be slow, or a parser gone quadratic,
+#: gets near this.
+PARSE_CPU_SECONDS = 5.0
+
+#: What a parser raises when a page is not what it expects (a type swapped, a number too large, a
+#: nesting too deep): the page's doing, classified `markup_changed`, never an internal error.
+_PARSER_ERRORS = (ValueError, TypeError, LookupError, AttributeError, ArithmeticError, RecursionError)
+
+
+class _OverBudget(BaseException):
+    """Raised into the scanning thread when its adapter has used up the parse budget: a
+    BaseException, so that no `except Exception` in an adapter swallows it."""
+
+
+#: CPython's own way to raise an exception in another thread: it is raised there at the thread's
+#: next bytecode boundary, so a call into C (a regex, lxml's parser) finishes first.
+_RAISE_IN_THREAD = ctypes.pythonapi.PyThreadState_SetAsyncExc
+#: Top-level packages whose code holds locks (or pooled connections) outside `with` blocks, where
+#: an exception raised in between would leave one held: the watchdog waits until the thread is out.
+_HOLDS_LOCKS = frozenset({"logging", "threading", "queue", "concurrent", "importlib", "sqlalchemy", "psycopg"})
+_WATCH_INTERVAL_SECONDS = 0.05
+
+
+def _cpu_clock(thread: int) -> int:
+    """The thread's CPU-time clock; where the platform has none (macOS), the monotonic clock, and
+    the budget then counts wall time."""
+    getcpuclockid = getattr(time, "pthread_getcpuclockid", None)
+    return int(getcpuclockid(thread)) if getcpuclockid is not None else time.CLOCK_MONOTONIC
+
+
+class _ParseBudget:
+    """The CPU time the scanning thread spends in its adapter since its last fetch (the reading of
+    one page), watched by a thread that raises `_OverBudget` into it once that exceeds `seconds`.
+
+    A thread cannot be killed in Python, and `signal.setitimer` only interrupts the main thread
+    (scans run in the worker's threads), so the watchdog uses CPython's asynchronous exception,
+    checked in the scanning thread between bytecodes. That is a hard limit for Python code; a
+    single call into C runs to its end first, which is why every parser step is linear in its
+    input (and the input capped by the response size limit). The thread's own CPU clock is read,
+    so waiting (for the network, for the GIL) does not count.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._thread = threading.get_ident()
+        self._clock = _cpu_clock(self._thread)
+        # the frame that set the budget: from there up, the frames are the scan's, not the adapter's
+        self._caller = sys._getframe(1)  # noqa: SLF001  (the standard library's documented frame access)
+        self._lock = threading.Lock()
+        self._since: float | None = None  # the thread's CPU time when its page began; None while fetching
+        self._fired = False
+        self._done = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name="parse-budget", daemon=True)
+
+    def __enter__(self) -> _ParseBudget:
+        self._resume()
+        self._watchdog.start()
+        return self
+
+    def __exit__(self, *_exception: object) -> None:
+        with self._lock:
+            self._since = None
+            self._done.set()
+            fired = self._fired
+        self._watchdog.join()
+        if fired:  # also when the adapter caught it: the budget was spent all the same
+            raise _OverBudget
+
+    @contextmanager
+    def fetching(self) -> Iterator[None]:
+        """Not counting while the adapter fetches (that time is the network's, under its own
+        timeouts); the page fetched has a budget of its own."""
+        with self._lock:
+            if self._fired:
+                raise _OverBudget
+            self._since = None
+        try:
+            yield
+        finally:
+            self._resume()
+
+    def _resume(self) -> None:
+        with self._lock:
+            self._since = time.clock_gettime(self._clock)
+
+    def _watch(self) -> None:
+        while not self._done.wait(_WATCH_INTERVAL_SECONDS):
+            with self._lock:
+                since = self._since  # None while fetching, or once the adapter returned
+                spent = time.clock_gettime(self._clock) - since if since is not None else 0.0
+                if spent > self._seconds and self._interruptible():
+                    self._fired = True
+                    _RAISE_IN_THREAD(ctypes.c_ulong(self._thread), ctypes.py_object(_OverBudget))
+                    return
+
+    def _interruptible(self) -> bool:
+        """Whether the scanning thread runs no code of `_HOLDS_LOCKS` just now."""
+        frame = sys._current_frames().get(self._thread)  # noqa: SLF001  (documented; for debuggers and this)
+        while frame is not None and frame is not self._caller:
+            if str(frame.f_globals.get("__name__")).partition(".")[0] in _HOLDS_LOCKS:
+                return False
+            frame = frame.f_back
+        return True
+
+
+class _BudgetedClient:
+    """The HTTP client as an adapter sees it under a parse budget: fetching does not count."""
+
+    def __init__(self, client: HttpClient, budget: _ParseBudget) -> None:
+        self._client = client
+        self._budget = budget
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        respect_robots: bool = True,
+    ) -> HttpResponse:
+        with self._budget.fetching():
+            return self._client.get(url, params=params, headers=headers, respect_robots=respect_robots)
+
+    def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, Any] | str | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> HttpResponse:
+        with self._budget.fetching():
+            return self._client.post(url, data=data, json_body=json_body, headers=headers, auth=auth)
+
+
+def _parser_failure(error: BaseException) -> str:
+    """`IndexError: list index out of range (kijiji.py:123)`: what broke and where, on one line."""
+    innermost = traceback.extract_tb(error.__traceback__, limit=-1)
+    where = f" ({Path(innermost[0].filename).name}:{innermost[0].lineno})" if innermost else ""
+    return f"the page broke the parser: {type(error).__name__}: {str(error)[:200]}{where}"
+
+
+def read_listings(
+    read: Callable[[HttpClient], list[ListingData]], client: HttpClient, *, cpu_seconds: float
+) -> CheckedListings:
+    """What `read(client)` (an adapter's `search`) returns, through the scan's boundary: at most
+    `cpu_seconds` of CPU for each page it reads, else `PARSE_TIMEOUT`; an exception of its parser
+    is `MARKUP_CHANGED`; each listing checked alone."""
+    try:
+        with _ParseBudget(cpu_seconds) as budget:
+            listings = read(_BudgetedClient(client, budget))
+    except _OverBudget:
+        raise ScanError(
+            ErrorClass.PARSE_TIMEOUT, f"reading a page took more than {cpu_seconds:g} s of CPU: given up"
+        ) from None
+    except _PARSER_ERRORS as error:
+        raise ScanError(ErrorClass.MARKUP_CHANGED, _parser_failure(error)) from None
+    return check_listings(listings)
 
 
 #: No listings is suspect when the median of the search's last `SUSPECT_EMPTY_RECENT_SCANS`
@@ -229,22 +409,31 @@ def _scan_marketplace(
             session=politeness.sessions.session(marketplace),
             url_guard=adapter.check_url,
         )
-        listings = adapter.search(search_query(search, settings), client)
-        if not listings and (suspect := _suspect_empty(engine, summary.search_id, marketplace)):
+        query = search_query(search, settings)
+        read = read_listings(lambda polite: adapter.search(query, polite), client, cpu_seconds=PARSE_CPU_SECONDS)
+        if read.refused:
+            _count_refused(logger, marketplace, read)
+        elif not read.valid and (suspect := _suspect_empty(engine, summary.search_id, marketplace)):
             raise suspect
         with session_scope(engine) as session:
             outcome = store_listings(
                 session,
                 search,
                 marketplace,
-                listings,
+                read.valid,
                 now=utcnow(),
                 settings=settings,
                 baseline=history.baseline,
             )
             breaker.record_success(session, marketplace, utcnow())
             _finish_log(
-                session, log_id, TaskStatus.SUCCESS, started, listings_found=outcome.found, listings_new=outcome.new
+                session,
+                log_id,
+                TaskStatus.SUCCESS,
+                started,
+                listings_found=outcome.found,
+                listings_new=outcome.new,
+                listings_rejected=len(read.refused),
             )
     except Exception as error:
         failure = error if isinstance(error, ScanError) else ScanError(ErrorClass.INTERNAL, repr(error))
@@ -265,6 +454,7 @@ def _scan_marketplace(
         metrics.record_scan(marketplace, TaskStatus.FAILED.value, time.monotonic() - started, 0, 0, 0)
         return
     summary.add(outcome)
+    summary.rejected += len(read.refused)
     logger.info(
         "stored %d of %d listings: %d new, %d price changes, %d ended, %d deals",
         outcome.kept,
@@ -282,6 +472,16 @@ def _scan_marketplace(
         outcome.new,
         outcome.price_changes,
     )
+
+
+def _count_refused(logger: ContextAdapter, marketplace: str, read: CheckedListings) -> None:
+    """One line for the refused listings of a page (the first few, with why), and the metric by
+    field. A refused listing is the page's fault, not the marketplace's: the scan goes on."""
+    examples = "; ".join(str(refusal) for refusal in read.refused[:5])
+    more = f"; and {len(read.refused) - 5} more" if len(read.refused) > 5 else ""
+    total = len(read.refused) + len(read.valid)
+    logger.warning("refused %d of %d listings: %s%s", len(read.refused), total, examples, more)
+    metrics.record_rejected(marketplace, Counter(refusal.field for refusal in read.refused))
 
 
 def _record_failure(

@@ -7,7 +7,8 @@
   transiently — a retry keeps the task id, so marketplaces that already succeeded are not
   fetched again.
 - `Tasks.rescan(search_id)`: what the dashboard's button calls; same task, ahead in the queue.
-- `send_notifications`: after each scan with deals and every few minutes, with retries.
+- `send_notifications` (every minute, and after each scan with deals): one digest per recipient
+  with an alert due; the backoff lives in the outbox rows, so the task has no retries of its own.
 
 `register_tasks` declares them on a given queue. Huey identifies a task by its function's
 module and name (`scanner.tasks.scan_search`), which queued messages carry; functions defined
@@ -88,10 +89,6 @@ class ScanIncomplete(Exception):
     """Raised so that Huey retries a scan in which a marketplace failed transiently."""
 
 
-class DeliveryIncomplete(Exception):
-    """Raised so that Huey retries sending while some alerts are still pending after an error."""
-
-
 def register_tasks(queue: TaskQueue, settings: Settings, engine: Engine, politeness: Politeness | None = None) -> Tasks:
     """Declare the tasks on `queue` (and keep them as `queue.tasks`); they run with `settings`,
     `engine` and the process's shared `politeness` (the dashboard, which never runs them, has none). Retries and schedules are read from `settings` now: Huey fixes them when a
@@ -158,20 +155,15 @@ def register_tasks(queue: TaskQueue, settings: Settings, engine: Engine, politen
         _retry_if_incomplete(summary, task)
         return summary.__dict__
 
-    @queue.periodic_task(
-        crontab(minute="*/5"),
-        retries=settings.notify_max_attempts,
-        retry_delay=settings.notify_retry_delay_seconds,
-        retry_backoff=2,
-    )
+    @queue.periodic_task(crontab(minute="*"))
     def send_notifications() -> dict[str, object]:
-        """Send pending alerts as digests; enqueued after every scan with deals and every 5 minutes.
-        Concurrent senders are safe without a lock: each digest's rows are claimed in the database."""
+        """Send the alerts that are due; every minute, so what waited out an SMTP outage goes out
+        by itself once the server answers, and after every scan with deals. No Huey retries: a
+        failed alert is due again after its backoff, which this tick picks up. Concurrent senders
+        are safe without a lock: each digest's rows are claimed in the database."""
         from scanner.alerts import deliver_pending  # in the body: see the module's docstring
 
         report = deliver_pending(engine, settings)
-        if report.retry_needed:
-            raise DeliveryIncomplete(f"{report.pending} alert(s) still pending after an SMTP error")
         return {**dataclasses.asdict(report), "summary": report.summary()}
 
     queue.tasks = Tasks(queue, dispatch_due_scans, scan_search, send_notifications)

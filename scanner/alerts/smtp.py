@@ -14,7 +14,17 @@ _ERROR_MAX = 500
 
 
 class DeliveryError(Exception):
-    """The SMTP server did not accept a message; the text is safe to store and show."""
+    """The SMTP server did not accept a message; the text is safe to store and show.
+
+    `permanent`: the server refused this message or its recipient for good (5xx), so retrying
+    cannot help. `uncertain`: the connection broke while the message was being handed over, so
+    the server may have taken it: a retry must carry the same Message-ID.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = False, uncertain: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+        self.uncertain = uncertain
 
 
 def describe(error: BaseException, settings: Settings) -> str:
@@ -31,6 +41,14 @@ def describe(error: BaseException, settings: Settings) -> str:
     text = " ".join(text.split())
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     return f"{text} ({where})"[:_ERROR_MAX]
+
+
+def is_permanent(error: smtplib.SMTPException) -> bool:
+    """A 5xx refusal of this message (its data) or of its recipient. A refused sender or login
+    (530, 535, 550 on MAIL FROM) is the server's settings, not the alert's: retried instead."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
 def _decode(reply: bytes | str) -> str:
@@ -83,12 +101,13 @@ class Mailer:
         except smtplib.SMTPServerDisconnected:
             self._drop()
             if reconnected:
-                raise DeliveryError("SMTP server closed the connection") from None
+                raise DeliveryError("SMTP server closed the connection", uncertain=True) from None
             self.send(message)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
+            raise DeliveryError(describe(error, self._settings), permanent=is_permanent(error)) from None
         except (smtplib.SMTPException, OSError) as error:
-            if not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                self._drop()
-            raise DeliveryError(describe(error, self._settings)) from None
+            self._drop()
+            raise DeliveryError(describe(error, self._settings), uncertain=True) from None
 
     def _open(self) -> smtplib.SMTP:
         if self._client is None:

@@ -1,5 +1,8 @@
 """`notify [--retry-failed]`: send pending deal alerts now and say what happened.
 
+"Now" means every pending alert, also those waiting out their backoff after an SMTP error: the
+operator who runs it has usually just fixed the cause.
+
 Exit 0 when nothing failed, 1 when some alerts could not be sent (they stay pending or failed,
 with the reason stored), 2 when SMTP is not configured.
 """
@@ -30,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     engine = get_engine(settings)
     if args.retry_failed and settings.smtp_configured:
         print(f"failed notifications requeued: {requeue_failed_alerts(engine)}")
-    report = deliver_pending(engine, settings)
+    report = deliver_pending(engine, settings, due_only=False)
     if not report.smtp_configured:
         raise UsageError(report.summary())
     print(report.summary())

@@ -2,7 +2,7 @@
 
 Emptying the queue is safe because nothing is *kept* there: schedules live in
 `search.next_scan_at` and alerts in the `notification` outbox, so the next dispatch (every
-minute) re-enqueues every due scan and `send_notifications` (every 5 minutes) picks up every
+minute) re-enqueues every due scan and `send_notifications` (every minute) picks up every
 pending alert. What is lost: manual rescans asked for meanwhile and scheduled retries — the
 next regular scan covers both.
 """
@@ -25,7 +25,7 @@ from scanner.table import print_table
 
 PURGE_IS_SAFE = (
     "Safe: schedules live in the database (search.next_scan_at) and alerts in the notification outbox; "
-    "the dispatcher re-enqueues every due scan within a minute and send_notifications runs every 5 minutes. "
+    "the dispatcher re-enqueues every due scan within a minute and send_notifications runs every minute. "
     "Lost: rescans requested meanwhile and scheduled retries (the next regular scan covers them). "
     "Task locks are cleared too: do it with workers stopped or stuck."
 )

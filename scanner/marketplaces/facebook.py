@@ -21,13 +21,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
-from bs4.filter import SoupStrainer
+from bs4 import BeautifulSoup
 
 from models.settings import Settings, get_settings
 from models.tables import Condition, ErrorClass
@@ -40,12 +39,14 @@ from scanner.marketplaces.base import (
     SearchQuery,
     first_sightings,
 )
+from scanner.marketplaces.html import Element, parse_html
 from scanner.marketplaces.prices import parse_price
 from scanner.marketplaces.text import clean_text
 
 BASE_URL = "https://www.facebook.com"
 _FEED_KEY = re.compile(r'"(?:feed_units|marketplace_feed_stories)"\s*:\s*')
 _JSON = json.JSONDecoder()
+_UNDECODABLE_FEEDS = 8  # feed values that do not decode, after which a page is not read for more
 _ITEM_HREF = re.compile(r"/marketplace/item/(\d+)")
 _CITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # A price line holds amounts only: "$1,200", "CA$45", "1.049,00 €", "12 500 kr", "¥12,000", "Free" —
@@ -146,16 +147,32 @@ def listing_url(listing_id: str) -> str:
 def _feeds(body: str) -> Iterator[list[Any]]:
     """The `edges` of every listing feed, each decoded from its own key on: the JSON around it
     may be a JSON script, an argument of a JavaScript call (read, never run) or a bare GraphQL
-    reply. A value that does not decode — a cut-off or altered payload — is no feed."""
+    reply. A value that does not decode — a cut-off or altered payload — is no feed.
+
+    Each step is linear in the page's length, and taken a bounded number of times: whether a key
+    is inside a script is told by the last `<script` and `</script` before it, searched for only
+    since the previous key; and a value that does not decode costs a count of the lines before it
+    (the decoder's error says where it failed), so after `_UNDECODABLE_FEEDS` of them the rest of
+    the page is not tried — a page has a feed or two. (Both were once per key: 248 KB of script
+    tags and keys took 18 s.)"""
     bare_reply = body.lstrip().startswith(("{", "for (;;);"))
-    position = 0
+    position = searched = undecodable = 0
+    opened = closed = -1  # the last `<script` and `</script` before the key
     while (key := _FEED_KEY.search(body, position)) is not None:
         position = key.end()
-        if not bare_reply and body.rfind("<script", 0, key.start()) <= body.rfind("</script", 0, key.start()):
-            continue  # the page's text, which sellers write, is no data
+        if not bare_reply:
+            since = max(searched - len("</script") + 1, 0)  # a tag the last search's end cut in two
+            opened = max(opened, body.rfind("<script", since, key.start()))
+            closed = max(closed, body.rfind("</script", since, key.start()))
+            searched = key.start()
+            if opened <= closed:
+                continue  # the page's text, which sellers write, is no data
         try:
             feed, position = _JSON.raw_decode(body, key.end())
         except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder goes
+            undecodable += 1
+            if undecodable == _UNDECODABLE_FEEDS:
+                return
             continue
         if isinstance(feed, dict) and isinstance(feed.get("edges"), list):
             yield feed["edges"]
@@ -240,15 +257,60 @@ def _read_cards(body: str, currency: str) -> list[ListingData]:
     text lines in a fixed order."""
     if "/marketplace/item/" not in body:
         return []
-    links = SoupStrainer("a", href=_ITEM_HREF)
-    anchors = BeautifulSoup(body, "lxml", parse_only=links).find_all("a", href=_ITEM_HREF)
-    read = (_card_listing(anchor, currency) for anchor in anchors)
+    read = (_card_listing(card, currency) for card in _cards(parse_html(body)))
     return first_sightings(listing for listing in read if listing is not None)
 
 
-def _card_listing(anchor: Tag, currency: str) -> ListingData | None:
-    match = _ITEM_HREF.search(str(anchor["href"]))
-    lines = _text_lines(anchor)
+@dataclass
+class _Card:
+    """What a card shows: its text, one entry per block — strings sharing their nearest `div` in
+    the card are one line (the current and the struck-out price are two spans of one line) — and
+    its picture."""
+
+    anchor: Element
+    lines: list[list[str]] = field(default_factory=list)
+    image: str | None = None  # the `src` of its first picture that has one
+    last_block: Element | None = None
+
+
+def _cards(root: Element) -> list[_Card]:
+    """The cards of the page in document order, read in one walk of the page (lxml's tree, as
+    BeautifulSoup's lxml builder parses it): each string — text, comment, script — and picture
+    belongs to its innermost card, and each string's block is carried down the walk. (BeautifulSoup
+    with a strainer, a search per card and a climb to each string's block took time quadratic in
+    how deeply a page nests its cards: cut-off markup nests them thousands deep.)"""
+    cards: list[_Card] = []
+    stack: list[tuple[Element | str, _Card | None, Element | None]] = [(root, None, None)]
+    while stack:
+        node, card, block = stack.pop()
+        if isinstance(node, str):
+            if card is not None and (text := clean_text(node)):
+                line_block = block if block is not None else card.anchor
+                if line_block is card.last_block and card.lines:
+                    card.lines[-1].append(text)
+                else:
+                    card.lines.append([text])
+                    card.last_block = line_block
+            continue
+        if not isinstance(node.tag, str):  # a comment or processing instruction: its text only
+            stack.append((node.text or "", card, block))
+            continue
+        if node.tag == "a" and _ITEM_HREF.search(node.get("href") or ""):
+            card, block = _Card(node), None
+            cards.append(card)
+        elif node.tag == "img" and card is not None and card.image is None and node.get("src") is not None:
+            card.image = node.get("src")
+        inner = node if node.tag == "div" else block
+        for child in reversed(node):
+            stack.append((child.tail or "", card, inner))
+            stack.append((child, card, inner))
+        stack.append((node.text or "", card, inner))
+    return cards
+
+
+def _card_listing(card: _Card, currency: str) -> ListingData | None:
+    match = _ITEM_HREF.search(card.anchor.get("href") or "")
+    lines = card.lines
     if match is None or not lines:
         return None
     price: Decimal | None = None
@@ -267,8 +329,7 @@ def _card_listing(anchor: Tag, currency: str) -> ListingData | None:
     extra = _subtitle_extras([text for text in rest if not _SHIPS.match(text)])
     if any(_SHIPS.match(text) for text in rest):
         extra["ships_to_you"] = True
-    image = anchor.find("img", src=True)
-    src = str(image["src"]) if image is not None else ""
+    src = card.image or ""
     return ListingData(
         external_id=match.group(1),
         title=title,
@@ -280,24 +341,6 @@ def _card_listing(anchor: Tag, currency: str) -> ListingData | None:
         original_price=was,
         extra=extra,
     )
-
-
-def _text_lines(anchor: Tag) -> list[list[str]]:
-    """The card's text, one entry per block: strings sharing their nearest `div` are one line
-    (the current and the struck-out price are two spans of one line)."""
-    lines: list[list[str]] = []
-    last_block: Tag | None = None
-    for string in anchor.find_all(string=True):
-        text = clean_text(str(string))
-        if not text:
-            continue
-        block = string.find_parent("div") or anchor
-        if block is last_block and lines:
-            lines[-1].append(text)
-        else:
-            lines.append([text])
-            last_block = block
-    return lines
 
 
 def _subtitle_extras(subtitles: list[str]) -> dict[str, Any]:

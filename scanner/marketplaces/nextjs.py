@@ -18,7 +18,9 @@ def next_data_script(body: str) -> str | None:
     while at != -1:
         tag_start = body.rfind("<", max(0, at - _TAG_SCAN), at)
         content_start = body.find(">", at)
-        if tag_start != -1 and body.startswith("<script", tag_start) and content_start != -1:
+        if content_start == -1:
+            return None  # no tag ends after this id, nor after any later one (searching again for each is quadratic)
+        if tag_start != -1 and body.startswith("<script", tag_start):
             content_end = body.find("</script", content_start)
             return body[content_start + 1 : content_end] if content_end != -1 else None
         at = body.find(_NEXT_DATA_ID, at + 1)

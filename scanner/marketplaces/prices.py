@@ -2,9 +2,16 @@
 
 price-parser does the reading; this module only adds what it cannot know: which ISO 4217
 currency a bare `$` or `¥` means on a given site, and the site's decimal separator
-(`EUR 1.049,00` is 1049.00 on ebay.de). For shops that declare a currency that does not exist,
-it asks CLDR (through Babel, the well-kept carrier of Unicode's locale data) which ISO 4217 codes
-are in use and which currency a locale's territory pays in, rather than keep lists of its own.
+(`EUR 1.049,00` is 1049.00 on ebay.de), and the sign price-parser drops (`-500.00` is -500.00,
+which the scan then refuses as no price anyone pays). For shops that declare a currency that does
+not exist, it asks CLDR (through Babel, the well-kept carrier of Unicode's locale data) which ISO
+4217 codes are in use and which currency a locale's territory pays in, rather than keep lists of
+its own.
+
+Only the first `PRICE_TEXT_MAX` characters of a price string are read: price-parser's search for
+the decimal separator takes time quadratic in the length of a run of digits (40,000 digits: 22 s),
+and a price line states its amount at its start. A longer string is a broken or hostile page;
+cut, a run of digits is still longer than any amount the database holds, and the scan refuses it.
 """
 
 from __future__ import annotations
@@ -25,10 +32,18 @@ _PREFIXED_DOLLAR = re.compile(r"\b(US|CA|C|AU|A|NZ|HK|S)\s?\$")
 _FREE = re.compile(r"^\s*(free|gratis|kostenlos\w*|0円)\b", re.IGNORECASE)
 
 # A bare amount, or one after a `$`, with a point for cents and commas between thousands: 15 µs
-# less than price-parser's general reading (three prices a card), and the same result.
+# less than price-parser's general reading (three prices a card), and the same result. Matched
+# against the stripped text.
 _PLAIN_DOLLARS = re.compile(
-    r"\s*(?P<symbol>\$)?\s*(?P<whole>[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d{0,11}|0)(?:\.(?P<cents>\d{2}))?\s*"
+    r"(?P<symbol>\$)?\s*(?P<whole>[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d{0,11}|0)(?:\.(?P<cents>\d{2}))?"
 )
+
+#: A minus before the first amount of a stripped price string, alone or around its currency: "-500",
+#: "-$5", "US $-5", "EUR −5" (not "Sale - $5", nor the dash of a range "5 - 10").
+_MINUS_BEFORE = re.compile(r"(?:[A-Z]{0,3}\s?[^\w\s\-−]{0,3}\s?)?[-−]\s?(?:[^\w\s]{1,3}\s?)?")
+
+#: How much of a price string is read (see the module's docstring).
+PRICE_TEXT_MAX = 64
 
 #: The territory of a BCP 47 or POSIX locale: "en-GB", "zh-Hant-TW", "sv_SE.UTF-8".
 _LOCALE_TERRITORY = re.compile(r"[a-z]{2,3}(?:[-_][a-z]{4})?[-_]([a-z]{2})(?![a-z])", re.IGNORECASE)
@@ -72,6 +87,7 @@ def _symbol_currency(symbol: str | None, text: str, default_currency: str) -> st
 def stated_currency(text: str, *, dollar: str = "USD") -> str | None:
     """The ISO 4217 currency a price string states by its symbol or code ("24,99 zł" → PLN), None
     when it states none; a bare `$` means `dollar` when that is a dollar currency, else USD."""
+    text = text.strip()[:PRICE_TEXT_MAX]
     code = _symbol_currency(Price.fromstring(text).currency, text, dollar)
     return code if code in _currencies_in_use() else None
 
@@ -93,9 +109,11 @@ def locale_currency(locale: str | None) -> str | None:
 def parse_price(text: str | None, *, default_currency: str, decimal_separator: str | None = None) -> Money | None:
     """The first amount in `text` (the low end of a range), or None when there is no price.
 
-    "Free" is a price of zero. `decimal_separator` is the site's ("," on ebay.de).
+    "Free" is a price of zero; a minus before the amount is kept. `decimal_separator` is the
+    site's ("," on ebay.de). Only the first `PRICE_TEXT_MAX` characters count.
     """
-    if text is None or not text.strip():
+    text = text.strip()[:PRICE_TEXT_MAX] if text else None
+    if not text:
         return None
     if _FREE.match(text):
         return Money(Decimal("0.00"), default_currency)
@@ -106,4 +124,11 @@ def parse_price(text: str | None, *, default_currency: str, decimal_separator: s
     price = Price.fromstring(text, decimal_separator=decimal_separator)
     if price.amount is None:
         return None
-    return Money(price.amount, currency_code(price.currency, text, default_currency))
+    amount = -price.amount if price.amount and _negative(text, price.amount_text) else price.amount
+    return Money(amount, currency_code(price.currency, text, default_currency))
+
+
+def _negative(text: str, amount_text: str | None) -> bool:
+    """Whether a minus stands before the amount price-parser read (`amount_text`, found in `text`)."""
+    start = text.find(amount_text) if amount_text else -1
+    return start > 0 and _MINUS_BEFORE.fullmatch(text, 0, start) is not None

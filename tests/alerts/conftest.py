@@ -1,5 +1,6 @@
-"""Fixtures for the deal rules and alerts: a real SMTP server on a free port, a port nothing
-listens on, and a small shop that seeds searches, listings and what a scan observed."""
+"""Fixtures for the deal rules and alerts: a real SMTP server on a free port (or on a given one,
+started mid-test), a port nothing listens on, and a small shop that seeds searches, listings and
+what a scan observed."""
 
 from __future__ import annotations
 
@@ -38,12 +39,27 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     delay_seconds: float = 0.0  # a slow server, so that concurrent deliveries overlap
+    refused: dict[str, str] = field(default_factory=dict)  # recipient -> the reply refusing it (e.g. 550)
+    # Called (in a thread) with each message once it is kept and before the server says so: a test
+    # can stop the world right after the server took a message.
+    on_accept: Callable[[EmailMessage], None] | None = None
+
+    async def handle_RCPT(  # noqa: N802  (aiosmtpd calls it so)
+        self, _server: Any, _session: Any, envelope: Envelope, address: str, _options: list[str]
+    ) -> str:
+        if address in self.refused:
+            return self.refused[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Envelope) -> str:  # noqa: N802  (aiosmtpd calls it so)
         await asyncio.sleep(self.delay_seconds)
         raw = envelope.original_content or b""
-        self.messages.append(email.message_from_bytes(raw, policy=default_policy))  # type: ignore[arg-type]
+        message = email.message_from_bytes(raw, policy=default_policy)
+        self.messages.append(message)  # type: ignore[arg-type]
         self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+        if self.on_accept is not None:
+            await asyncio.to_thread(self.on_accept, message)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
 
@@ -68,9 +84,11 @@ class SmtpServer:
         return self.mailbox.messages
 
 
-def _start_smtp(login: tuple[str, str] | None = None, **smtp_options: Any) -> tuple[FreePortController, SmtpServer]:
+def _start_smtp(
+    login: tuple[str, str] | None = None, port: int = 0, **smtp_options: Any
+) -> tuple[FreePortController, SmtpServer]:
     mailbox = Mailbox()
-    controller = FreePortController(mailbox, hostname="127.0.0.1", port=0, **smtp_options)
+    controller = FreePortController(mailbox, hostname="127.0.0.1", port=port, **smtp_options)
     controller.start()
     return controller, SmtpServer("127.0.0.1", controller.port, mailbox, login)
 
@@ -95,6 +113,24 @@ def smtp_server_with_login() -> Iterator[SmtpServer]:
     controller, server = _start_smtp(login, authenticator=authenticate, auth_required=True, auth_require_tls=False)
     yield server
     controller.stop()
+
+
+StartSmtp = Callable[[int], SmtpServer]
+
+
+@pytest.fixture
+def start_smtp() -> Iterator[StartSmtp]:
+    """`start_smtp(port)`: a real SMTP server on that port from now on (the mail server is back)."""
+    controllers: list[FreePortController] = []
+
+    def start(port: int) -> SmtpServer:
+        controller, server = _start_smtp(port=port)
+        controllers.append(controller)
+        return server
+
+    yield start
+    for controller in controllers:
+        controller.stop()
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ def outbox(engine: Engine) -> list[Notification]:
         return list(session.exec(select(Notification).order_by(Notification.id)))
 
 
-def summary(report: DeliveryReport) -> tuple[int, int, int, int, int, bool]:
-    return report.sent, report.emails, report.deferred, report.failed, report.pending, report.retry_needed
+def summary(report: DeliveryReport) -> tuple[int, int, int, int, int]:
+    return report.sent, report.emails, report.deferred, report.failed, report.pending
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_one_scan_with_three_deals_sends_one_digest_listing_all_three(
 
     report = deliver_pending(engine, make_settings(smtp_server.port), now=now)
 
-    assert summary(report) == (3, 1, 0, 0, 0, False)
+    assert summary(report) == (3, 1, 0, 0, 0)
     [message] = smtp_server.messages
     assert (message["To"], message["From"]) == ("ana@example.com", "Deal Scout <alerts@scout.example>")
     assert message["Subject"] == "3 deals for Switch OLED"
@@ -87,7 +87,7 @@ def test_the_same_observations_again_create_and_send_nothing(
     assert scan(search, observed, minutes_later=15) == 0
     report = deliver_pending(engine, make_settings(smtp_server.port), now=now + timedelta(minutes=15))
 
-    assert summary(report) == (0, 0, 0, 0, 0, False)
+    assert summary(report) == (0, 0, 0, 0, 0)
     assert len(smtp_server.messages) == 1
 
 
@@ -128,38 +128,41 @@ def test_when_smtp_is_down_alerts_stay_pending_with_the_attempt_and_error(
 ) -> None:
     report = deliver_pending(engine, make_settings(closed_port), now=now)
 
-    assert summary(report) == (0, 0, 3, 0, 3, True)
+    assert summary(report) == (0, 0, 3, 0, 3)
     for notification in outbox(engine):
         assert (notification.status, notification.attempts, notification.sent_at) == ("pending", 1, None)
+        assert notification.next_attempt_at == now + timedelta(seconds=30)
         assert notification.last_error.startswith("ConnectionRefusedError")
         assert notification.last_error.endswith(f"(127.0.0.1:{closed_port})")
 
 
 def test_when_smtp_is_back_each_alert_is_delivered_exactly_once(
-    engine, three_deals, closed_port, smtp_server, make_settings
+    engine, three_deals, closed_port, smtp_server, make_settings, now
 ) -> None:
-    deliver_pending(engine, make_settings(closed_port))
-    deliver_pending(engine, make_settings(closed_port))
+    deliver_pending(engine, make_settings(closed_port), now=now)
+    deliver_pending(engine, make_settings(closed_port), now=now + timedelta(seconds=30))
 
-    first = deliver_pending(engine, make_settings(smtp_server.port))
-    second = deliver_pending(engine, make_settings(smtp_server.port))
+    back = now + timedelta(seconds=90)
+    first = deliver_pending(engine, make_settings(smtp_server.port), now=back)
+    second = deliver_pending(engine, make_settings(smtp_server.port), now=back + timedelta(minutes=10))
 
-    assert summary(first) == (3, 1, 0, 0, 0, False)
-    assert summary(second) == (0, 0, 0, 0, 0, False)
+    assert summary(first) == (3, 1, 0, 0, 0)
+    assert summary(second) == (0, 0, 0, 0, 0)
     assert len(smtp_server.messages) == 1
     assert [(n.status, n.attempts, n.last_error) for n in outbox(engine)] == [("sent", 3, None)] * 3
 
 
-def test_after_the_last_attempt_an_alert_is_failed_until_requeued(
-    engine, three_deals, closed_port, smtp_server, make_settings
+def test_after_attempts_spanning_the_window_an_alert_is_failed_until_requeued(
+    engine, three_deals, closed_port, smtp_server, make_settings, now
 ) -> None:
-    down = make_settings(closed_port, notify_max_attempts=2)
-    assert deliver_pending(engine, down).retry_needed
+    down = make_settings(closed_port, notify_max_attempts=2, notify_give_up_after_hours=1)
+    assert deliver_pending(engine, down, now=now).deferred == 3
+    assert deliver_pending(engine, down, now=now + timedelta(seconds=30)).deferred == 3  # 2 attempts, 30 s apart
 
-    last = deliver_pending(engine, down)
+    last = deliver_pending(engine, down, now=now + timedelta(hours=1))
 
-    assert summary(last) == (0, 0, 0, 3, 0, False)
-    assert [(n.status, n.attempts) for n in outbox(engine)] == [("failed", 2)] * 3
+    assert summary(last) == (0, 0, 0, 3, 0)
+    assert [(n.status, n.attempts, n.next_attempt_at) for n in outbox(engine)] == [("failed", 3, None)] * 3
     assert deliver_pending(engine, make_settings(smtp_server.port)).sent == 0
 
     assert requeue_failed_alerts(engine) == 3
@@ -170,7 +173,7 @@ def test_after_the_last_attempt_an_alert_is_failed_until_requeued(
 def test_without_smtp_settings_nothing_is_attempted(engine, three_deals, make_settings) -> None:
     report = deliver_pending(engine, make_settings(None))
 
-    assert (report.smtp_configured, report.pending, report.sent, report.retry_needed) == (False, 3, 0, False)
+    assert (report.smtp_configured, report.pending, report.sent, report.deferred) == (False, 3, 0, 0)
     assert report.summary() == "SMTP not configured (set SMTP_HOST): 3 notifications stay pending"
     assert [(n.status, n.attempts, n.last_error) for n in outbox(engine)] == [("pending", 0, None)] * 3
 
@@ -218,7 +221,7 @@ def test_a_refused_login_is_recorded_without_the_password(
 
     report = deliver_pending(engine, settings)
 
-    assert summary(report) == (0, 0, 3, 0, 3, True)
+    assert summary(report) == (0, 0, 3, 0, 3)
     errors = {n.last_error for n in outbox(engine)}
     assert len(errors) == 1 and errors.pop().startswith("SMTPAuthenticationError: 535")
     assert password not in report.summary() and password not in str(errors)

@@ -45,7 +45,9 @@ def test_notify_sends_pending_alerts_and_says_so(notify, pending_alerts, smtp_se
     assert len(smtp_server.messages) == 1
 
 
-def test_notify_with_smtp_down_exits_1_and_keeps_them_pending(notify, pending_alerts, closed_port, session) -> None:
+def test_notify_with_smtp_down_exits_1_and_keeps_them_pending_then_sends_them_at_once(
+    notify, pending_alerts, closed_port, smtp_server, session
+) -> None:
     result = notify(port=closed_port)
 
     assert result.returncode == 1
@@ -53,9 +55,12 @@ def test_notify_with_smtp_down_exits_1_and_keeps_them_pending(notify, pending_al
     assert "ConnectionRefusedError" in result.stdout
     assert {(n.status, n.attempts) for n in session.exec(select(Notification))} == {("pending", 1)}
 
+    # the operator asks: sent now, not after the 30 s the worker would wait
+    assert notify(port=smtp_server.port).stdout == "sent 3 notifications in 1 e-mail; 0 pending\n"
+
 
 def test_notify_retry_failed_requeues_and_sends(notify, pending_alerts, closed_port, smtp_server) -> None:
-    gave_up = notify(port=closed_port, NOTIFY_MAX_ATTEMPTS="1")
+    gave_up = notify(port=closed_port, NOTIFY_MAX_ATTEMPTS="1", NOTIFY_GIVE_UP_AFTER_HOURS="0")
     assert gave_up.returncode == 1
     assert "3 failed for good" in gave_up.stdout
 

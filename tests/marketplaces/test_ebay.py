@@ -488,3 +488,23 @@ def test_a_numeric_category_is_searched_on_ebay(category: str | None, sent: str 
     web = FakeClient(by_path({"/sch/i.html": [fixture("search_no_exact_matches.html")]}))
     EbayAdapter(load_settings()).search(SearchQuery("telecaster", category=category, max_pages=1), web)
     assert web.calls[0].params.get("_sacat") == sent
+
+
+@pytest.mark.parametrize(
+    ("bids", "time_left", "extra", "ends_in"),
+    [
+        ("1" * 16_000 + " bids", "2d 4h left", {}, timedelta(days=2, hours=4)),  # took 16.7 s, then int() broke
+        ("12 bids", "8" * 8_000 + "d left", {"bids": 12}, None),  # took 9.4 s
+        ("12 bids", "(" * 10_000 + "2d 4h left", {"bids": 12}, timedelta(days=2, hours=4)),
+        ("12 bids", "1d 1d 1d 1d 1d 1d 1d " * 500, {"bids": 12}, timedelta(days=4)),  # no end past year 9999
+    ],
+)
+def test_an_absurd_bid_count_or_time_left_is_no_bid_count_or_end_and_costs_the_page_nothing(
+    bids: str, time_left: str, extra: dict[str, int], ends_in: timedelta | None
+) -> None:
+    page = fixture("search_s_item_us.html").replace("12 bids", bids).replace("2d 4h left", time_left)
+    listings = EbayAdapter(load_settings(), clock=lambda: NOW).parse(page)
+    auction = next(listing for listing in listings if listing.external_id == "296512345678")
+    assert {key: value for key, value in auction.extra.items() if key == "bids"} == extra
+    assert auction.ends_at == ((NOW + ends_in).replace(second=0) if ends_in else None)
+    assert len(listings) == len(parse("search_s_item_us.html"))

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from price_parser import Price
 
-from scanner.marketplaces.prices import Money, currency_code, parse_price
+from scanner.marketplaces.prices import PRICE_TEXT_MAX, Money, currency_code, parse_price, stated_currency
 from scanner.marketplaces.urls import absolute_url, canonical_url
 
 
@@ -84,3 +84,29 @@ def test_a_relative_link_is_joined_to_the_page_and_loses_its_tracking() -> None:
         canonical_url("/item//42?utm_source=mail&id=3#photos", base="https://Shop.Example/search")
         == "https://shop.example/item/42?id=3"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("-500.00", "-500.00", "CAD"),  # was read as +500 and stored
+        ("-$500", "-500", "CAD"),
+        ("$-500", "-500", "CAD"),
+        ("US $-5.00", "-5.00", "USD"),
+        ("EUR −5", "-5", "EUR"),  # U+2212, the minus sign
+        ("5-10", "5", "CAD"),  # a range: its low end
+        ("$5 - $10", "5", "CAD"),
+        ("Sale - $500", "500", "CAD"),  # a dash after words is no sign
+        ("-0", "0", "CAD"),
+    ],
+)
+def test_a_minus_before_the_amount_is_kept_for_the_scan_to_refuse(text: str, amount: str, currency: str) -> None:
+    assert parse_price(text, default_currency="CAD") == Money(Decimal(amount), currency)
+
+
+def test_only_the_start_of_a_price_string_is_read() -> None:
+    """A card priced "$" and 100,000 digits took price-parser 147 s: now its first characters are
+    read, still an amount no column holds, and the scan refuses the card."""
+    assert parse_price("$" + "9" * 100_000, default_currency="USD") == Money(Decimal("9" * (PRICE_TEXT_MAX - 1)), "USD")
+    assert parse_price(" " * 100_000 + "$12.50", default_currency="USD") == Money(Decimal("12.50"), "USD")
+    assert stated_currency("9" * 100_000 + " zł") is None

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from models.db import create_db_engine
 from models.settings import load_settings
-from scanner.metrics import build_registry, multiprocess_mode, record_scan, render
+from scanner.metrics import build_registry, multiprocess_mode, record_rejected, record_scan, render
 from scanner.queue import make_huey
 
 from .conftest import ROOT, Fetch, Seeded, Serve
@@ -47,6 +47,20 @@ def test_a_recorded_scan_shows_in_metrics_over_http(sqlite_engine: Engine, serve
     assert sample(after, "deal_scout_scan_listings_found_total", marketplace=marketplace) == 10
     assert sample(after, "deal_scout_scan_listings_new_total", marketplace=marketplace) == 3
     assert sample(after, "deal_scout_price_changes_total", marketplace=marketplace) == 2
+
+
+def test_listings_refused_at_the_adapter_boundary_are_counted_by_field(
+    sqlite_engine: Engine, serve: Serve, fetch: Fetch
+) -> None:
+    url = serve(sqlite_engine) + "/metrics"
+    marketplace = f"m{uuid.uuid4().hex[:6]}"
+
+    record_rejected(marketplace, {"price": 2, "currency": 1})
+    record_rejected(marketplace, {"price": 1})
+
+    _, text = fetch(url)
+    assert sample(text, "deal_scout_scan_listings_rejected_total", marketplace=marketplace, field="price") == 3
+    assert sample(text, "deal_scout_scan_listings_rejected_total", marketplace=marketplace, field="currency") == 1
 
 
 def test_database_state_is_read_at_scrape_time(engine: Engine, seeded: Seeded, serve: Serve, fetch: Fetch) -> None:

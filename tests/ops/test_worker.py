@@ -106,7 +106,7 @@ def test_worker_serves_health_and_metrics_and_writes_its_heartbeat(tmp_path: Pat
         worker.send_signal(signal.SIGTERM)  # immediate stop; SIGINT would wait out an idle poll (up to 10 s)
         output, _ = worker.communicate(timeout=30)
     assert worker.returncode == 0, output
-    assert f"health and metrics on http://0.0.0.0:{port}/health" in output
+    assert f"health and metrics on http://127.0.0.1:{port}/health" in output  # HEALTH_BIND: loopback by default
     engine = create_db_engine(database)
     assert [row.pid for row in _rows(engine)] == [worker.pid]
     engine.dispose()

@@ -15,9 +15,10 @@ from models import crud
 from models.queries.history import listing_price_history
 from models.schemas import SearchInput
 from models.settings import Settings, load_settings
-from models.tables import Listing, ListingStatus, PriceObservation, Search, SearchMatch
+from models.tables import Deal, DealReason, Listing, ListingStatus, PriceObservation, Search, SearchMatch
 from scanner.appraisal.condition import normalize_condition
 from scanner.marketplaces.base import ListingData
+from scanner.marketplaces.validation import MAX_AMOUNT, MAX_EXTERNAL_ID_LENGTH, MAX_URL_LENGTH, check_listing
 from scanner.pipeline import passes_filters, store_listings
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -244,3 +245,41 @@ def test_listings_older_than_the_repost_window_are_not_continued(session: Sessio
     store(session, search, [replace(original, external_id="2")], settings, at=NOW + timedelta(days=2))
 
     assert session.exec(select(Listing.reposted_from_id).where(Listing.external_id == "2")).one() is None
+
+
+def test_a_listing_at_every_limit_of_the_adapter_boundary_is_stored_alike_on_both_backends(
+    session: Session, settings: Settings
+) -> None:
+    """What the boundary lets through, every column holds, on SQLite as on PostgreSQL (SQLite once
+    kept what PostgreSQL refused: a price of 10^14, a 129-character id)."""
+    search = make_search(session)
+    edge = check_listing(
+        item(
+            "x" * MAX_EXTERNAL_ID_LENGTH,
+            str(MAX_AMOUNT),
+            shipping=MAX_AMOUNT,
+            title="Guitar " * 100,  # cut to the column
+            url="https://shop.example/" + "u" * (MAX_URL_LENGTH - 21),
+            currency="JPY",
+            condition="c" * 64,
+            location="l" * 200,
+            seller="s" * 200,
+        )
+    )
+    assert isinstance(edge, ListingData) and edge.price is not None and edge.shipping is not None
+    store(session, search, [edge], settings)
+    stored = session.exec(select(Listing)).one()
+    assert stored.id is not None
+    columns = ("external_id", "title", "url", "price", "shipping", "currency", "condition", "location", "seller")
+    assert [getattr(stored, name) for name in columns] == [getattr(edge, name) for name in columns]
+    session.add(
+        Deal(
+            search_id=search.id,
+            listing_id=stored.id,
+            reason=DealReason.TARGET_PRICE,
+            total_price=edge.price + edge.shipping,
+            currency="JPY",
+        )
+    )
+    session.commit()
+    assert session.exec(select(Deal.total_price)).one() == 2 * MAX_AMOUNT

@@ -89,15 +89,24 @@ def search_params(query: SearchQuery, page_number: int) -> dict[str, str]:
 _NEW_LISTING_LABEL = re.compile(
     r"^(new listing|neues angebot|nouvelle annonce|nuova inserzione|nuevo anuncio|nieuwe advertentie)\s*", re.I
 )
-_BIDS = re.compile(r"(\d+)\s*(bids?|gebote?|enchères?|offerte?|pujas?|biedingen|bod|ofert[ay]?)\b", re.I)
-_DURATION = re.compile(r"(\d+)\s*(tage?|days?|stunden?|std|hours?|hrs?|minuten?|mins?|sek|secs?|d|t|j|g|h|m|s)\b", re.I)
+# Numbers (of bids, of time units, of feedback) are tried only where a run of digits (or spaces)
+# starts, and bids and time only when short: tried from every digit of a long run, `(\d+)\s*(bids?…)`
+# took time quadratic in its length (16,000 digits: 17 s).
+_BIDS = re.compile(
+    r"(?<!\d)(\d{1,9})(?!\d)\s*+(bids?|gebote?|enchères?|offerte?|pujas?|biedingen|bod|ofert[ay]?)\b", re.I
+)
+_DURATION = re.compile(
+    r"(?<!\d)(\d{1,4})(?!\d)\s*+(tage?|days?|stunden?|std|hours?|hrs?|minuten?|mins?|sek|secs?|d|t|j|g|h|m|s)\b", re.I
+)
+_DURATION_PARTS = 4  # days, hours, minutes, seconds: more is no time left a page shows
+_PARENTHESES = re.compile(r"\([^()]*\)")  # from each "(" to the next ")", never past another "("
 _FREE = re.compile(r"\b(free|gratis|kostenlos\w*|gratuit[eoa]?|darmowa)\b", re.I)
 _AMOUNT_WITH_CURRENCY = re.compile(r"[$€£¥]\s?\d|\d\s?[$€£¥]|\b[A-Z]{3}\s?\d|\d\s?[A-Z]{3}\b")
 _SHIPPING_WORDS = re.compile(
     r"shipping|delivery|postage|versand|lieferung|livraison|spedizione|envío|envio|verzending|wysyłka", re.I
 )
 _LOCATION_PREFIX = re.compile(r"^(located in|from|aus|standort:?|de|da|desde|uit|z)\s+", re.I)
-_SELLER_FEEDBACK = re.compile(r"\s*(\(|[\d.,]+\s*%).*$")
+_SELLER_FEEDBACK = re.compile(r"(?<!\s)\s*(?:\(|(?<![\d.,])[\d.,]++\s*%).*$")
 _SELLER_RATING = re.compile(r"\d\s*%\s*positi", re.I)
 _SOLD = re.compile(r"^(sold|verkauft|vendu|venduto|vendido|verkocht|sprzedane)\b", re.I)
 _BOT_CHECK_TITLES = ("pardon our interruption", "security measure", "sicherheitsmaßnahme", "mesure de sécurité")
@@ -367,7 +376,7 @@ def _ends_at(time_left: str | None, now: datetime) -> datetime | None:
     """ "6d 23h left", "Noch 6T 23Std" or "23h 39m" from `now`, to the minute."""
     if not time_left:
         return None
-    parts = _DURATION.findall(re.sub(r"\(.*?\)", "", time_left))
+    parts = _DURATION.findall(_PARENTHESES.sub("", time_left))[:_DURATION_PARTS]
     if not parts:
         return None
     delta = sum((timedelta(**{_duration_unit(unit): int(amount)}) for amount, unit in parts), timedelta())
