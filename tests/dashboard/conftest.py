@@ -126,8 +126,9 @@ def seed(session: Session) -> World:
         now=NOW - timedelta(minutes=2),
     )
     strat.last_scanned_at = NOW - timedelta(minutes=10)
-    strat.next_scan_at = NOW + timedelta(minutes=5)
-    tele.next_scan_at = NOW + timedelta(minutes=1)
+    # from the clock, not NOW (fixed when the suite is collected): a slow run must not make them due
+    strat.next_scan_at = utcnow() + timedelta(minutes=30)
+    tele.next_scan_at = utcnow() + timedelta(minutes=20)
     session.add_all([strat, tele])
 
     bargain = _listing(
